@@ -1,0 +1,1 @@
+//! The answer-cache key: lowercased qname, qtype, qclass, DO, CD.

@@ -1,0 +1,1 @@
+//! Whole responses in wire format for the cache-hit fast path.

@@ -1,0 +1,1 @@
+//! RRsets, negative answers and delegations used by the iterator.

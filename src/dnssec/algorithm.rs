@@ -1,0 +1,1 @@
+//! DNSSEC algorithms and digest types: which we verify, and their cost.

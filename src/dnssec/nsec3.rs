@@ -1,0 +1,1 @@
+//! NSEC3 proofs: NXDOMAIN, NODATA, wildcard, opt-out (RFC 5155 §8).

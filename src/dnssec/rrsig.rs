@@ -1,0 +1,1 @@
+//! Verifying one RRSIG over one RRset with one DNSKEY: RFC 4035 §5.3.
