@@ -28,7 +28,7 @@ pub struct ServerConfig {
     /// Addresses to listen on, UDP and TCP.
     pub listen: Vec<SocketAddr>,
     /// Client networks allowed to query (CIDR); others get REFUSED.
-    pub allow: Vec<String>,
+    pub allow: Vec<ipnet::IpNet>,
     /// tracing filter, overridden by `RUST_LOG`.
     pub log_level: String,
     /// Worker threads; 0 = number of cores.
@@ -48,7 +48,10 @@ impl Default for ServerConfig {
                 SocketAddr::from(([127, 0, 0, 1], 53)),
                 SocketAddr::from((std::net::Ipv6Addr::LOCALHOST, 53)),
             ],
-            allow: vec!["127.0.0.0/8".into(), "::1/128".into()],
+            allow: vec![
+                ipnet::IpNet::V4(ipnet::Ipv4Net::new_assert(std::net::Ipv4Addr::new(127, 0, 0, 0), 8)),
+                ipnet::IpNet::V6(ipnet::Ipv6Net::new_assert(std::net::Ipv6Addr::LOCALHOST, 128)),
+            ],
             log_level: "info".into(),
             threads: 0,
             tcp_max_connections: 256,

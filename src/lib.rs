@@ -7,7 +7,6 @@
 //! - [`cache`]: the wire-format answer cache and the RRset cache.
 //! - [`config`], [`cli`]: configuration and the command line.
 //! - [`clock`]: wall and monotonic time behind a trait (virtual in tests).
-//! - [`sim`]: a simulated world of authoritative servers, for tests and benches.
 
 pub mod cache;
 pub mod cli;
@@ -16,5 +15,3 @@ pub mod config;
 pub mod dnssec;
 pub mod resolver;
 pub mod server;
-#[doc(hidden)]
-pub mod sim;

@@ -88,6 +88,10 @@ impl ExtendedError {
 
 impl fmt::Display for ExtendedError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "EDE {} ({:?}): {}", self.code as u16, self.code, self.text)
+        write!(
+            f,
+            "EDE {} ({:?}): {}",
+            self.code as u16, self.code, self.text
+        )
     }
 }

@@ -4,6 +4,21 @@
 
 pub mod api;
 pub mod budget;
+pub mod hints;
 pub mod network;
 
 pub use api::{QueryOpts, Question, Resolution, Resolve};
+
+use crate::clock::SharedClock;
+use crate::config::Config;
+use hints::RootHints;
+use network::SharedNetwork;
+
+/// Everything a resolver is built from. The daemon fills it with real
+/// sockets and the system clock; tests with the simulated world.
+pub struct ResolverSetup {
+    pub config: Config,
+    pub network: SharedNetwork,
+    pub clock: SharedClock,
+    pub root_hints: RootHints,
+}

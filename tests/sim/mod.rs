@@ -1,0 +1,4 @@
+//! Test support: a simulated world of authoritative servers behind the
+//! `Network` trait, on virtual time, and a zone signer. Shared by the
+//! scenario tests (`mod sim;`) and the benches (`#[path]`).
+#![allow(dead_code)]
