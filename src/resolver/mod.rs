@@ -1,18 +1,47 @@
 //! Iterative resolution from the root: referrals, server selection, upstream
 //! transport. Sans-IO: sockets and time come in through [`network::Network`]
-//! and [`crate::clock::Clock`].
+//! and [`crate::clock::Clock`], so the same code runs against real servers
+//! and against the simulated world of the tests.
+//!
+//! - [`api`]: what the server module asks and gets back.
+//! - [`iterate`]: following referrals down to an answer, QNAME minimisation.
+//! - [`classify`]: what a response means, with bailiwick checks.
+//! - [`transport`]: one question to one server (EDNS, TCP fallback).
+//! - [`infra`]: per-server RTT and backoff for server selection.
+//! - [`budget`]: the per-client-query work limits.
+//! - [`hints`]: root hints.
 
 pub mod api;
 pub mod budget;
+pub mod classify;
+pub mod forward;
 pub mod hints;
+pub mod infra;
+pub mod iterate;
 pub mod network;
+pub mod rrset;
+pub mod trace;
+pub mod transport;
+
+use std::collections::HashSet;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use hickory_proto::op::ResponseCode;
+use hickory_proto::rr::{Name, Record, RecordType};
 
 pub use api::{QueryOpts, Question, Resolution, Resolve};
 
+use crate::cache::rrset::{NegativeKind, RrsetCache};
 use crate::clock::SharedClock;
 use crate::config::Config;
+use crate::dnssec::state::{EdeCode, ExtendedError, Security};
+use budget::{Budget, BudgetExhausted};
 use hints::RootHints;
-use network::SharedNetwork;
+use infra::Infra;
+use network::{BoxFuture, SharedNetwork};
+use trace::{Trace, TraceEvent};
 
 /// Everything a resolver is built from. The daemon fills it with real
 /// sockets and the system clock; tests with the simulated world.
@@ -21,4 +50,268 @@ pub struct ResolverSetup {
     pub network: SharedNetwork,
     pub clock: SharedClock,
     pub root_hints: RootHints,
+}
+
+/// Nested sub-resolutions (glueless NS addresses) allowed below a client
+/// query. Unbound's `target-fetch-policy` explores similarly shallowly.
+const MAX_DEPTH: u32 = 6;
+
+/// Why a resolution failed (always logged, and sent as EDE EXTRA-TEXT).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ResolveError {
+    #[error(transparent)]
+    Budget(#[from] BudgetExhausted),
+    #[error("deadline of {0} ms exceeded")]
+    Deadline(u64),
+    #[error("no server for zone {zone} gave a usable answer (last: {last})")]
+    NoUsableServer { zone: Name, last: String },
+    #[error("CNAME/DNAME loop at {0}")]
+    AliasLoop(Name),
+    #[error("sub-resolution depth limit reached resolving {0}")]
+    TooDeep(Name),
+    #[error("DNAME substitution for {0} is too long")]
+    DnameTooLong(Name),
+    #[error("no root hints with a usable address")]
+    NoHints,
+}
+
+impl ResolveError {
+    /// The Extended DNS Error for a client (RFC 8914 §4).
+    pub fn ede(&self) -> ExtendedError {
+        let code = match self {
+            ResolveError::NoUsableServer { .. } | ResolveError::NoHints => {
+                EdeCode::NoReachableAuthority
+            }
+            ResolveError::Deadline(_) => EdeCode::NoReachableAuthority,
+            _ => EdeCode::Other,
+        };
+        ExtendedError::new(code, self.to_string())
+    }
+}
+
+/// The state of one client query's resolution, shared by its sub-resolutions.
+pub(crate) struct Ctx {
+    pub(crate) budget: Budget,
+    /// Monotonic time by which the client must have an answer.
+    pub(crate) deadline: Duration,
+    pub(crate) trace: Arc<Trace>,
+    /// Nesting depth of sub-resolutions.
+    depth: AtomicU32,
+    /// Names whose addresses are being resolved, to detect dependency cycles
+    /// (ns.a. served by b., whose servers are in a.).
+    pending_ns: Mutex<HashSet<Name>>,
+}
+
+/// What one lookup step found for (name, type).
+#[derive(Clone, Debug)]
+pub(crate) enum Step {
+    /// The RRset asked for (records then RRSIGs).
+    Data(Vec<Record>),
+    /// An alias: CNAME, or DNAME plus the synthesized CNAME; go on at `target`.
+    Alias { records: Vec<Record>, target: Name },
+    /// No such name, or no such data.
+    Negative {
+        kind: NegativeKind,
+        authority: Vec<Record>,
+    },
+}
+
+pub(crate) struct Inner {
+    pub(crate) config: Config,
+    pub(crate) network: SharedNetwork,
+    pub(crate) clock: SharedClock,
+    pub(crate) hints: RootHints,
+    pub(crate) cache: RrsetCache,
+    pub(crate) infra: Infra,
+}
+
+/// The iterative resolver. Cheap to clone (shared state).
+#[derive(Clone)]
+pub struct Resolver {
+    inner: Arc<Inner>,
+}
+
+impl Resolver {
+    pub fn new(setup: ResolverSetup) -> Self {
+        let cache = RrsetCache::new(setup.config.cache.size);
+        Self {
+            inner: Arc::new(Inner {
+                config: setup.config,
+                network: setup.network,
+                clock: setup.clock,
+                hints: setup.root_hints,
+                cache,
+                infra: Infra::new(),
+            }),
+        }
+    }
+
+    /// Resolves one question.
+    pub async fn resolve(&self, question: &Question, opts: QueryOpts) -> Resolution {
+        self.inner
+            .resolve(question, opts, Arc::new(Trace::off()))
+            .await
+    }
+
+    /// Resolves one question and returns every step taken (`--trace`).
+    pub async fn resolve_traced(
+        &self,
+        question: &Question,
+        opts: QueryOpts,
+    ) -> (Resolution, Vec<TraceEvent>) {
+        let trace = Arc::new(Trace::recording());
+        let res = self.inner.resolve(question, opts, trace.clone()).await;
+        (res, trace.take())
+    }
+
+    /// Drops all cached data and server state.
+    pub fn flush(&self) {
+        self.inner.cache.clear();
+        self.inner.infra.clear();
+    }
+}
+
+impl Resolve for Resolver {
+    fn resolve<'a>(&'a self, question: &'a Question, opts: QueryOpts) -> BoxFuture<'a, Resolution> {
+        Box::pin(Resolver::resolve(self, question, opts))
+    }
+}
+
+impl Inner {
+    async fn resolve(
+        &self,
+        question: &Question,
+        _opts: QueryOpts,
+        trace: Arc<Trace>,
+    ) -> Resolution {
+        let deadline_ms = self.config.upstream.query_deadline_ms;
+        let ctx = Ctx {
+            budget: Budget::new(&self.config.limits),
+            deadline: self.clock.monotonic() + Duration::from_millis(deadline_ms),
+            trace,
+            depth: AtomicU32::new(0),
+            pending_ns: Mutex::new(HashSet::new()),
+        };
+        let result = self
+            .resolve_chain(&ctx, &question.name, question.qtype)
+            .await;
+        let resolution = match result {
+            Ok(chain) => chain.into_resolution(self.clock.unix_secs()),
+            Err(err) => {
+                tracing::warn!(
+                    qname = %question.name,
+                    qtype = %question.qtype,
+                    reason = %err,
+                    "SERVFAIL"
+                );
+                ctx.trace.push(TraceEvent::Note(format!("SERVFAIL: {err}")));
+                Resolution::servfail(Some(err.ede()), 0)
+            }
+        };
+        resolution
+    }
+
+    /// Follows the CNAME/DNAME chain from `qname` to the final answer.
+    pub(crate) async fn resolve_chain(
+        &self,
+        ctx: &Ctx,
+        qname: &Name,
+        qtype: RecordType,
+    ) -> Result<Chain, ResolveError> {
+        let mut answer: Vec<Record> = Vec::new();
+        let mut seen: HashSet<Name> = HashSet::new();
+        let mut name = qname.clone();
+        seen.insert(name.to_lowercase());
+        loop {
+            match self.lookup(ctx, &name, qtype).await? {
+                Step::Data(records) => {
+                    answer.extend(records);
+                    return Ok(Chain {
+                        rcode: ResponseCode::NoError,
+                        answer,
+                        authority: Vec::new(),
+                    });
+                }
+                Step::Negative { kind, authority } => {
+                    // RFC 6604 §2.1: the RCODE reflects the last name of the chain.
+                    let rcode = match kind {
+                        NegativeKind::NxDomain => ResponseCode::NXDomain,
+                        NegativeKind::NoData => ResponseCode::NoError,
+                    };
+                    return Ok(Chain {
+                        rcode,
+                        answer,
+                        authority,
+                    });
+                }
+                Step::Alias { records, target } => {
+                    answer.extend(records);
+                    if qtype == RecordType::CNAME {
+                        return Ok(Chain {
+                            rcode: ResponseCode::NoError,
+                            answer,
+                            authority: Vec::new(),
+                        });
+                    }
+                    ctx.budget.charge(budget::BudgetKind::CnameSteps, 1)?;
+                    if !seen.insert(target.to_lowercase()) {
+                        return Err(ResolveError::AliasLoop(target));
+                    }
+                    name = target;
+                }
+            }
+        }
+    }
+}
+
+/// A finished chain: what goes into the response.
+#[derive(Clone, Debug)]
+pub(crate) struct Chain {
+    pub(crate) rcode: ResponseCode,
+    pub(crate) answer: Vec<Record>,
+    pub(crate) authority: Vec<Record>,
+}
+
+impl Chain {
+    fn into_resolution(self, _now: u64) -> Resolution {
+        // The response may be cached as long as its shortest-lived record.
+        let cache_ttl = self
+            .answer
+            .iter()
+            .chain(self.authority.iter())
+            .map(|r| r.ttl)
+            .min()
+            .unwrap_or(0);
+        Resolution {
+            rcode: self.rcode,
+            answer: self.answer,
+            authority: self.authority,
+            // No validation yet: nothing is Secure, nothing earns AD.
+            security: Security::Insecure,
+            ede: None,
+            cache_ttl,
+        }
+    }
+}
+
+impl Ctx {
+    pub(crate) fn enter(&self, name: &Name) -> Result<DepthGuard<'_>, ResolveError> {
+        let depth = self.depth.fetch_add(1, Ordering::SeqCst) + 1;
+        let guard = DepthGuard { ctx: self };
+        if depth > MAX_DEPTH {
+            return Err(ResolveError::TooDeep(name.clone()));
+        }
+        Ok(guard)
+    }
+}
+
+/// Decrements the sub-resolution depth when dropped.
+pub(crate) struct DepthGuard<'a> {
+    ctx: &'a Ctx,
+}
+
+impl Drop for DepthGuard<'_> {
+    fn drop(&mut self) {
+        self.ctx.depth.fetch_sub(1, Ordering::SeqCst);
+    }
 }
