@@ -36,6 +36,9 @@ pub struct CachedRrset {
     pub records: Vec<Record>,
     /// RRSIGs covering the records (empty for unsigned data).
     pub rrsigs: Vec<Record>,
+    /// For wildcard-expanded answers: the NSEC/NSEC3 records (and RRSIGs)
+    /// proving the exact name does not exist (RFC 4035 §5.3.4).
+    pub proofs: Vec<Record>,
     /// The zone the data came from (for validation: the expected signer).
     pub zone: Name,
     pub trust: Trust,
@@ -52,17 +55,27 @@ impl CachedRrset {
 
     /// Records and RRSIGs with TTLs counted down to what is left at `now`.
     pub fn records_at(&self, now: u64) -> Vec<Record> {
-        let left = self.remaining(now);
-        self.records
-            .iter()
-            .chain(self.rrsigs.iter())
-            .map(|r| {
-                let mut r = r.clone();
-                r.ttl = r.ttl.min(left);
-                r
-            })
-            .collect()
+        countdown(
+            self.records.iter().chain(self.rrsigs.iter()),
+            self.remaining(now),
+        )
     }
+
+    /// The wildcard proofs with TTLs counted down.
+    pub fn proofs_at(&self, now: u64) -> Vec<Record> {
+        countdown(self.proofs.iter(), self.remaining(now))
+    }
+}
+
+/// Clones records with their TTL capped at `left` seconds.
+fn countdown<'a>(records: impl Iterator<Item = &'a Record>, left: u32) -> Vec<Record> {
+    records
+        .map(|r| {
+            let mut r = r.clone();
+            r.ttl = r.ttl.min(left);
+            r
+        })
+        .collect()
 }
 
 /// What kind of negative answer.
@@ -91,15 +104,7 @@ impl CachedNegative {
     }
 
     pub fn authority_at(&self, now: u64) -> Vec<Record> {
-        let left = self.remaining(now);
-        self.authority
-            .iter()
-            .map(|r| {
-                let mut r = r.clone();
-                r.ttl = r.ttl.min(left);
-                r
-            })
-            .collect()
+        countdown(self.authority.iter(), self.remaining(now))
     }
 }
 
@@ -231,6 +236,7 @@ mod tests {
         CachedRrset {
             records: vec![a(name, 300)],
             rrsigs: vec![],
+            proofs: vec![],
             zone: Name::root(),
             trust,
             security: Security::Insecure,

@@ -23,8 +23,12 @@ pub enum Mode {
 #[derive(Clone, Debug, PartialEq)]
 pub enum Classified {
     /// The answer section answers the question: RRsets (in bailiwick) in
-    /// wire order: possibly a DNAME, CNAMEs, then the final RRset.
-    Answer(Vec<Rrset>),
+    /// wire order: possibly a DNAME, CNAMEs, then the final RRset; with the
+    /// NSEC/NSEC3 RRsets of the authority section (wildcard proofs).
+    Answer {
+        answer: Vec<Rrset>,
+        proofs: Vec<Rrset>,
+    },
     /// A delegation to `child`, below the zone asked.
     Referral(Box<Referral>),
     /// The name does not exist. `authority`: SOA, NSEC/NSEC3 with RRSIGs.
@@ -114,7 +118,11 @@ pub fn classify(
         if !aa {
             return Classified::Lame("answer without AA (recursion-only or lame server)".into());
         }
-        return Classified::Answer(answer);
+        let proofs = authority
+            .into_iter()
+            .filter(|s| matches!(s.rtype, RecordType::NSEC | RecordType::NSEC3))
+            .collect();
+        return Classified::Answer { answer, proofs };
     }
 
     if rcode == ResponseCode::NXDomain {
@@ -308,7 +316,7 @@ mod tests {
             RecordType::A,
             Mode::Authoritative,
         ) {
-            Classified::Answer(sets) => assert_eq!(sets.len(), 1),
+            Classified::Answer { answer, .. } => assert_eq!(answer.len(), 1),
             other => panic!("{other:?}"),
         }
     }

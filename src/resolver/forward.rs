@@ -9,8 +9,9 @@ use std::net::SocketAddr;
 use hickory_proto::rr::{Name, RecordType};
 
 use super::classify::{classify, Classified, Mode};
+use super::step::Step;
 use super::transport::{ExchangeError, QueryFlags};
-use super::{Ctx, Inner, ResolveError, Step};
+use super::{Ctx, Inner, ResolveError};
 use crate::cache::rrset::NegativeKind;
 
 impl Inner {
@@ -55,26 +56,14 @@ impl Inner {
             };
             let now = self.clock.unix_secs();
             match classify(&msg, &zone, name, qtype, Mode::Forwarding) {
-                Classified::Answer(sets) => return self.answer_step(&zone, sets, name, qtype, now),
+                Classified::Answer { answer, proofs } => {
+                    return self.answer_step(&zone, answer, proofs, name, qtype, now)
+                }
                 Classified::NoData { authority } => {
-                    return Ok(self.negative_step(
-                        NegativeKind::NoData,
-                        &zone,
-                        authority,
-                        name,
-                        qtype,
-                        now,
-                    ))
+                    return Ok(self.negative_step(NegativeKind::NoData, &zone, authority))
                 }
                 Classified::NxDomain { authority } => {
-                    return Ok(self.negative_step(
-                        NegativeKind::NxDomain,
-                        &zone,
-                        authority,
-                        name,
-                        qtype,
-                        now,
-                    ))
+                    return Ok(self.negative_step(NegativeKind::NxDomain, &zone, authority))
                 }
                 Classified::Referral(_) => last = format!("{server}: sent a referral"),
                 Classified::Lame(reason) => last = format!("{server}: {reason}"),

@@ -12,9 +12,10 @@ use super::budget::BudgetKind;
 use super::classify::{classify, dname_substitute, dname_target, Classified, Mode, Referral};
 use super::network::BoxFuture;
 use super::rrset::Rrset;
+use super::step::{combined, flatten, Step, ZoneRrset};
 use super::trace::TraceEvent;
 use super::transport::{ExchangeError, QueryFlags};
-use super::{Ctx, Inner, ResolveError, Step};
+use super::{Ctx, Inner, ResolveError};
 use crate::cache::rrset::{CachedNegative, CachedRrset, NegativeKind, Trust};
 use crate::dnssec::state::Security;
 
@@ -105,7 +106,8 @@ fn is_local(ip: IpAddr) -> bool {
 }
 
 impl Inner {
-    /// Looks up one (name, type): the cache first, then the network.
+    /// Looks up one (name, type): the cache first, then the network; the
+    /// result is validated (unless already judged) and cached with its status.
     pub(crate) fn lookup<'a>(
         &'a self,
         ctx: &'a Ctx,
@@ -114,25 +116,40 @@ impl Inner {
     ) -> BoxFuture<'a, Result<Step, ResolveError>> {
         Box::pin(async move {
             let now = self.clock.unix_secs();
-            if let Some(step) = self.cached_step(name, qtype, now) {
-                ctx.trace.push(TraceEvent::CacheHit {
-                    name: name.clone(),
-                    qtype,
-                });
+            let (step, fresh) = match self.cached_step(name, qtype, now) {
+                Some(step) => {
+                    ctx.trace.push(TraceEvent::CacheHit {
+                        name: name.clone(),
+                        qtype,
+                    });
+                    (step, false)
+                }
+                None if !self.config.upstream.forward_to.is_empty() => {
+                    (self.forward_lookup(ctx, name, qtype).await?, true)
+                }
+                None => {
+                    let deleg = self.find_delegation(name, qtype, now)?;
+                    (self.iterate(ctx, name, qtype, deleg).await?, true)
+                }
+            };
+            if !fresh && !step.needs_validation() {
                 return Ok(step);
             }
-            if !self.config.upstream.forward_to.is_empty() {
-                return self.forward_lookup(ctx, name, qtype).await;
-            }
-            let deleg = self.find_delegation(name, qtype, now)?;
-            self.iterate(ctx, name, qtype, deleg).await
+            let step = self.validate_step(ctx, step).await?;
+            self.store_step(&step, name, qtype, self.clock.unix_secs());
+            Ok(step)
         })
     }
 
     /// What the cache already says about (name, type), if anything.
     pub(crate) fn cached_step(&self, name: &Name, qtype: RecordType, now: u64) -> Option<Step> {
         if let Some(hit) = self.cache.get(name, qtype, Trust::Answer, now) {
-            return Some(Step::Data(hit.records_at(now)));
+            let mut sets = ZoneRrset::from_records(&hit.records_at(now), &hit.zone, hit.security);
+            if sets.len() == 1 {
+                let answer = sets.pop()?;
+                let proofs = ZoneRrset::from_records(&hit.proofs_at(now), &hit.zone, hit.security);
+                return Some(Step::Data { answer, proofs });
+            }
         }
         if qtype != RecordType::CNAME {
             if let Some(hit) = self.cache.get(name, RecordType::CNAME, Trust::Answer, now) {
@@ -141,7 +158,7 @@ impl Inner {
                     _ => None,
                 })?;
                 return Some(Step::Alias {
-                    records: hit.records_at(now),
+                    answer: ZoneRrset::from_records(&hit.records_at(now), &hit.zone, hit.security),
                     target,
                 });
             }
@@ -150,8 +167,80 @@ impl Inner {
             .get_negative(name, qtype, now)
             .map(|neg| Step::Negative {
                 kind: neg.kind,
-                authority: neg.authority_at(now),
+                authority: ZoneRrset::from_records(&neg.authority_at(now), &neg.zone, neg.security),
+                zone: neg.zone.clone(),
             })
+    }
+
+    /// Caches a step's RRsets with their (now judged) status. Bogus data is
+    /// kept only `dnssec.bogus_ttl` seconds (RFC 9520 §3).
+    pub(crate) fn store_step(&self, step: &Step, name: &Name, qtype: RecordType, now: u64) {
+        match step {
+            Step::Data { answer, proofs } => {
+                self.cache_zone_rrset(answer, &flatten(proofs), now);
+            }
+            Step::Alias { answer, .. } => {
+                for set in answer {
+                    // Our own CNAME synthesized from a DNAME is not cached:
+                    // it is made again from the cached DNAME's lookup.
+                    if !(set.set.rtype == RecordType::CNAME
+                        && set.set.rrsigs.is_empty()
+                        && answer.len() > 1)
+                    {
+                        self.cache_zone_rrset(set, &[], now);
+                    }
+                }
+            }
+            Step::Negative {
+                kind,
+                authority,
+                zone,
+            } => {
+                let has_soa = authority.iter().any(|s| s.set.rtype == RecordType::SOA);
+                let security = combined(authority);
+                let mut ttl = authority.iter().map(|s| s.set.ttl()).min().unwrap_or(0);
+                if security == Security::Bogus {
+                    ttl = ttl.min(self.config.dnssec.bogus_ttl);
+                }
+                // RFC 2308 §5: without an SOA a negative answer is not cached.
+                if has_soa && ttl > 0 {
+                    self.cache.insert_negative(
+                        name,
+                        qtype,
+                        CachedNegative {
+                            kind: *kind,
+                            authority: flatten(authority),
+                            zone: zone.clone(),
+                            security,
+                            expires_at: now + u64::from(ttl),
+                        },
+                    );
+                }
+            }
+        }
+    }
+
+    /// Caches one tagged RRset as authoritative answer data.
+    fn cache_zone_rrset(&self, zs: &ZoneRrset, proofs: &[Record], now: u64) {
+        if zs.set.records.is_empty() {
+            return;
+        }
+        let mut ttl = zs.set.ttl();
+        if zs.security == Security::Bogus {
+            ttl = ttl.min(self.config.dnssec.bogus_ttl);
+        }
+        self.cache.insert(
+            CachedRrset {
+                records: zs.set.records.clone(),
+                rrsigs: zs.set.rrsigs.clone(),
+                proofs: proofs.to_vec(),
+                zone: zs.zone.clone(),
+                trust: Trust::Answer,
+                security: zs.security,
+                expires_at: now + u64::from(ttl),
+            },
+            now,
+        );
     }
 
     /// The closest enclosing zone cut we know servers for. DS records live
@@ -324,7 +413,7 @@ impl Inner {
                     deleg = self.accept_referral(ctx, &deleg, *referral, now);
                     qmin.at_zone(&deleg.zone);
                 }
-                Classified::Answer(sets) if minimised => {
+                Classified::Answer { answer: sets, .. } if minimised => {
                     // An authoritative NS answer below the zone: the server
                     // also serves the child. Treat it as a zone cut.
                     match sets.into_iter().find(|s| {
@@ -345,33 +434,19 @@ impl Inner {
                         None => qmin.disable(),
                     }
                 }
-                Classified::Answer(sets) => {
-                    return self.answer_step(&deleg.zone, sets, name, qtype, now);
+                Classified::Answer { answer, proofs } => {
+                    return self.answer_step(&deleg.zone, answer, proofs, name, qtype, now);
                 }
                 Classified::NoData { .. } if minimised => qmin.advance(&sname),
                 Classified::NoData { authority } => {
-                    return Ok(self.negative_step(
-                        NegativeKind::NoData,
-                        &deleg.zone,
-                        authority,
-                        name,
-                        qtype,
-                        now,
-                    ));
+                    return Ok(self.negative_step(NegativeKind::NoData, &deleg.zone, authority));
                 }
                 // RFC 8020 says nothing exists below an NXDOMAIN, but some
                 // servers answer NXDOMAIN for empty non-terminals: ask the
                 // full name to be sure (Unbound's relaxed mode does too).
                 Classified::NxDomain { .. } if minimised => qmin.disable(),
                 Classified::NxDomain { authority } => {
-                    return Ok(self.negative_step(
-                        NegativeKind::NxDomain,
-                        &deleg.zone,
-                        authority,
-                        name,
-                        qtype,
-                        now,
-                    ));
+                    return Ok(self.negative_step(NegativeKind::NxDomain, &deleg.zone, authority));
                 }
                 Classified::Lame(reason) => {
                     return Err(ResolveError::NoUsableServer {
@@ -533,11 +608,13 @@ impl Inner {
         let mut out = Vec::new();
         for rtype in types {
             match self.resolve_chain(ctx, ns, rtype).await {
-                Ok(chain) => out.extend(chain.answer.iter().filter_map(|r| match &r.data {
-                    RData::A(a) => Some(IpAddr::V4(a.0)),
-                    RData::AAAA(a) => Some(IpAddr::V6(a.0)),
-                    _ => None,
-                })),
+                Ok(chain) => {
+                    out.extend(chain.answer_records().iter().filter_map(|r| match &r.data {
+                        RData::A(a) => Some(IpAddr::V4(a.0)),
+                        RData::AAAA(a) => Some(IpAddr::V6(a.0)),
+                        _ => None,
+                    }))
+                }
                 Err(e @ (ResolveError::Budget(_) | ResolveError::Deadline(_))) => return Err(e),
                 Err(e) => ctx
                     .trace
@@ -612,32 +689,50 @@ impl Inner {
             CachedRrset {
                 records: set.records.iter().map(fix).collect(),
                 rrsigs: set.rrsigs.iter().map(fix).collect(),
+                proofs: Vec::new(),
                 zone: zone.clone(),
                 trust,
-                security: Security::Insecure,
+                security: Security::Indeterminate,
                 expires_at: now + u64::from(ttl),
             },
             now,
         );
     }
 
-    /// Caches an authoritative answer and extracts the step for (name, type).
+    /// Extracts the step for (name, type) from an answer. Other in-zone
+    /// RRsets of the answer (a chased CNAME chain) are cached unvalidated;
+    /// they are validated when used.
     pub(crate) fn answer_step(
         &self,
         zone: &Name,
         sets: Vec<Rrset>,
+        proofs: Vec<Rrset>,
         name: &Name,
         qtype: RecordType,
         now: u64,
     ) -> Result<Step, ResolveError> {
-        let dname = sets.iter().find(|s| {
-            s.rtype == RecordType::DNAME
-                && qtype != RecordType::DNAME
-                && s.name.zone_of(name)
-                && s.name != *name
-                && !s.records.is_empty()
-        });
-        for set in &sets {
+        let clamp = |set: &Rrset| -> ZoneRrset {
+            let ttl = self.clamp_ttl(set.ttl());
+            let fix = |r: &Record| {
+                let mut r = r.clone();
+                r.ttl = ttl;
+                r
+            };
+            ZoneRrset::new(
+                Rrset {
+                    name: set.name.clone(),
+                    rtype: set.rtype,
+                    records: set.records.iter().map(fix).collect(),
+                    rrsigs: set.rrsigs.iter().map(fix).collect(),
+                },
+                zone,
+            )
+        };
+        let is_step = |s: &Rrset| {
+            s.name == *name && (s.rtype == qtype || s.rtype == RecordType::CNAME)
+                || (s.rtype == RecordType::DNAME && s.name.zone_of(name) && s.name != *name)
+        };
+        for set in sets.iter().filter(|s| !is_step(s) && !s.records.is_empty()) {
             // A CNAME synthesized by the server from a DNAME is unsigned; we
             // synthesize our own (RFC 6672 §3.4) rather than cache theirs.
             let synthesized = set.rtype == RecordType::CNAME
@@ -648,21 +743,14 @@ impl Inner {
                 self.cache_rrset(set, zone, Trust::Answer, now);
             }
         }
-        let clamp = |set: &Rrset| -> Vec<Record> {
-            let ttl = self.clamp_ttl(set.ttl());
-            set.all_records()
-                .map(|r| {
-                    let mut r = r.clone();
-                    r.ttl = ttl;
-                    r
-                })
-                .collect()
-        };
         if let Some(set) = sets
             .iter()
             .find(|s| s.name == *name && s.rtype == qtype && !s.records.is_empty())
         {
-            return Ok(Step::Data(clamp(set)));
+            return Ok(Step::Data {
+                answer: clamp(set),
+                proofs: proofs.iter().map(clamp).collect(),
+            });
         }
         if let Some(set) = sets
             .iter()
@@ -673,31 +761,48 @@ impl Inner {
                 _ => None,
             }) {
                 return Ok(Step::Alias {
-                    records: clamp(set),
+                    answer: vec![clamp(set)],
                     target,
                 });
             }
         }
+        let dname = sets.iter().find(|s| {
+            s.rtype == RecordType::DNAME
+                && qtype != RecordType::DNAME
+                && s.name.zone_of(name)
+                && s.name != *name
+                && !s.records.is_empty()
+        });
         if let Some(dname) = dname {
-            let first = dname.records.first();
-            let target =
-                first
-                    .and_then(dname_target)
-                    .ok_or_else(|| ResolveError::NoUsableServer {
-                        zone: zone.clone(),
-                        last: "unparsable DNAME".into(),
-                    })?;
+            let target = dname
+                .records
+                .first()
+                .and_then(dname_target)
+                .ok_or_else(|| ResolveError::NoUsableServer {
+                    zone: zone.clone(),
+                    last: "unparsable DNAME".into(),
+                })?;
             let new_name = dname_substitute(name, &dname.name, &target)
                 .ok_or_else(|| ResolveError::DnameTooLong(name.clone()))?;
-            let ttl = self.clamp_ttl(dname.ttl());
-            let mut records = clamp(dname);
-            records.push(Record::from_rdata(
+            let dname = clamp(dname);
+            // RFC 6672 §3.4 (and §5.3.1 for DNSSEC): the CNAME is ours,
+            // synthesized, unsigned, as trustworthy as the DNAME.
+            let cname = Record::from_rdata(
                 name.clone(),
-                ttl,
+                dname.set.ttl(),
                 RData::CNAME(hickory_proto::rr::rdata::CNAME(new_name.clone())),
-            ));
+            );
+            let synthesized = ZoneRrset::new(
+                Rrset {
+                    name: name.clone(),
+                    rtype: RecordType::CNAME,
+                    records: vec![cname],
+                    rrsigs: Vec::new(),
+                },
+                zone,
+            );
             return Ok(Step::Alias {
-                records,
+                answer: vec![dname, synthesized],
                 target: new_name,
             });
         }
@@ -707,18 +812,15 @@ impl Inner {
         })
     }
 
-    /// Caches a negative answer (RFC 2308 §5) and builds its step.
+    /// Builds a negative step (RFC 2308): the SOA and proofs, with TTLs
+    /// capped at the negative TTL.
     pub(crate) fn negative_step(
         &self,
         kind: NegativeKind,
         zone: &Name,
         authority: Vec<Rrset>,
-        name: &Name,
-        qtype: RecordType,
-        now: u64,
     ) -> Step {
-        // RFC 2308 §5: negative TTL = min(SOA TTL, SOA MINIMUM); without an
-        // SOA the answer is not cached at all.
+        // RFC 2308 §5: negative TTL = min(SOA TTL, SOA MINIMUM).
         let soa_ttl = authority
             .iter()
             .filter(|s| s.rtype == RecordType::SOA)
@@ -730,31 +832,19 @@ impl Inner {
         let ttl = soa_ttl
             .map(|t| t.min(self.config.cache.max_negative_ttl))
             .unwrap_or(0);
-        let records: Vec<Record> = authority
-            .iter()
-            .flat_map(|s| s.all_records())
-            .map(|r| {
-                let mut r = r.clone();
-                r.ttl = r.ttl.min(ttl);
-                r
+        let authority = authority
+            .into_iter()
+            .map(|mut set| {
+                for r in set.records.iter_mut().chain(set.rrsigs.iter_mut()) {
+                    r.ttl = r.ttl.min(ttl);
+                }
+                ZoneRrset::new(set, zone)
             })
             .collect();
-        if ttl > 0 {
-            self.cache.insert_negative(
-                name,
-                qtype,
-                CachedNegative {
-                    kind,
-                    authority: records.clone(),
-                    zone: zone.clone(),
-                    security: Security::Insecure,
-                    expires_at: now + u64::from(ttl),
-                },
-            );
-        }
         Step::Negative {
             kind,
-            authority: records,
+            authority,
+            zone: zone.clone(),
         }
     }
 }

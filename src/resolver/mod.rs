@@ -20,8 +20,10 @@ pub mod infra;
 pub mod iterate;
 pub mod network;
 pub mod rrset;
+pub(crate) mod step;
 pub mod trace;
 pub mod transport;
+mod validate;
 
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -29,18 +31,19 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use hickory_proto::op::ResponseCode;
-use hickory_proto::rr::{Name, Record, RecordType};
+use hickory_proto::rr::{Name, RecordType};
 
 pub use api::{QueryOpts, Question, Resolution, Resolve};
 
 use crate::cache::rrset::{NegativeKind, RrsetCache};
 use crate::clock::SharedClock;
 use crate::config::Config;
-use crate::dnssec::state::{EdeCode, ExtendedError, Security};
+use crate::dnssec::state::{EdeCode, ExtendedError};
 use budget::{Budget, BudgetExhausted};
 use hints::RootHints;
 use infra::Infra;
 use network::{BoxFuture, SharedNetwork};
+use step::{combined, flatten, Step, ZoneRrset};
 use trace::{Trace, TraceEvent};
 
 /// Everything a resolver is built from. The daemon fills it with real
@@ -100,20 +103,6 @@ pub(crate) struct Ctx {
     /// Names whose addresses are being resolved, to detect dependency cycles
     /// (ns.a. served by b., whose servers are in a.).
     pending_ns: Mutex<HashSet<Name>>,
-}
-
-/// What one lookup step found for (name, type).
-#[derive(Clone, Debug)]
-pub(crate) enum Step {
-    /// The RRset asked for (records then RRSIGs).
-    Data(Vec<Record>),
-    /// An alias: CNAME, or DNAME plus the synthesized CNAME; go on at `target`.
-    Alias { records: Vec<Record>, target: Name },
-    /// No such name, or no such data.
-    Negative {
-        kind: NegativeKind,
-        authority: Vec<Record>,
-    },
 }
 
 pub(crate) struct Inner {
@@ -196,7 +185,7 @@ impl Inner {
             .resolve_chain(&ctx, &question.name, question.qtype)
             .await;
         let resolution = match result {
-            Ok(chain) => chain.into_resolution(self.clock.unix_secs()),
+            Ok(chain) => chain.into_resolution(),
             Err(err) => {
                 tracing::warn!(
                     qname = %question.name,
@@ -218,21 +207,26 @@ impl Inner {
         qname: &Name,
         qtype: RecordType,
     ) -> Result<Chain, ResolveError> {
-        let mut answer: Vec<Record> = Vec::new();
+        let mut answer: Vec<ZoneRrset> = Vec::new();
         let mut seen: HashSet<Name> = HashSet::new();
         let mut name = qname.clone();
         seen.insert(name.to_lowercase());
         loop {
             match self.lookup(ctx, &name, qtype).await? {
-                Step::Data(records) => {
-                    answer.extend(records);
+                Step::Data {
+                    answer: last,
+                    proofs,
+                } => {
+                    answer.push(last);
                     return Ok(Chain {
                         rcode: ResponseCode::NoError,
                         answer,
-                        authority: Vec::new(),
+                        authority: proofs,
                     });
                 }
-                Step::Negative { kind, authority } => {
+                Step::Negative {
+                    kind, authority, ..
+                } => {
                     // RFC 6604 §2.1: the RCODE reflects the last name of the chain.
                     let rcode = match kind {
                         NegativeKind::NxDomain => ResponseCode::NXDomain,
@@ -244,8 +238,11 @@ impl Inner {
                         authority,
                     });
                 }
-                Step::Alias { records, target } => {
-                    answer.extend(records);
+                Step::Alias {
+                    answer: alias,
+                    target,
+                } => {
+                    answer.extend(alias);
                     if qtype == RecordType::CNAME {
                         return Ok(Chain {
                             rcode: ResponseCode::NoError,
@@ -268,26 +265,35 @@ impl Inner {
 #[derive(Clone, Debug)]
 pub(crate) struct Chain {
     pub(crate) rcode: ResponseCode,
-    pub(crate) answer: Vec<Record>,
-    pub(crate) authority: Vec<Record>,
+    pub(crate) answer: Vec<ZoneRrset>,
+    pub(crate) authority: Vec<ZoneRrset>,
 }
 
 impl Chain {
-    fn into_resolution(self, _now: u64) -> Resolution {
+    /// The A/AAAA/... records of the answer section.
+    pub(crate) fn answer_records(&self) -> Vec<hickory_proto::rr::Record> {
+        flatten(&self.answer)
+    }
+
+    fn into_resolution(self) -> Resolution {
+        let answer = flatten(&self.answer);
+        let authority = flatten(&self.authority);
         // The response may be cached as long as its shortest-lived record.
-        let cache_ttl = self
-            .answer
+        let cache_ttl = answer
             .iter()
-            .chain(self.authority.iter())
+            .chain(authority.iter())
             .map(|r| r.ttl)
             .min()
             .unwrap_or(0);
+        // RFC 4035 §3.2.3 / RFC 6840 §5.7: the whole response is only as
+        // secure as its least secure RRset.
+        let mut all = self.answer;
+        all.extend(self.authority);
         Resolution {
             rcode: self.rcode,
-            answer: self.answer,
-            authority: self.authority,
-            // No validation yet: nothing is Secure, nothing earns AD.
-            security: Security::Insecure,
+            answer,
+            authority,
+            security: combined(&all),
             ede: None,
             cache_ttl,
         }
