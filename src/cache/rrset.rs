@@ -15,7 +15,7 @@ use std::sync::Arc;
 use hickory_proto::rr::{Name, Record, RecordType};
 use quick_cache::sync::Cache;
 
-use crate::dnssec::state::Security;
+use crate::dnssec::state::{ExtendedError, Security};
 
 /// How much an RRset can be believed (RFC 2181 §5.4.1 ranking, simplified).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -43,6 +43,8 @@ pub struct CachedRrset {
     pub zone: Name,
     pub trust: Trust,
     pub security: Security,
+    /// Why the data is Bogus, for the EDE of later answers.
+    pub why: Option<ExtendedError>,
     /// Wall-clock expiry, Unix seconds.
     pub expires_at: u64,
 }
@@ -95,6 +97,7 @@ pub struct CachedNegative {
     pub authority: Vec<Record>,
     pub zone: Name,
     pub security: Security,
+    pub why: Option<ExtendedError>,
     pub expires_at: u64,
 }
 
@@ -240,6 +243,7 @@ mod tests {
             zone: Name::root(),
             trust,
             security: Security::Insecure,
+            why: None,
             expires_at,
         }
     }

@@ -12,7 +12,7 @@ use super::budget::BudgetKind;
 use super::classify::{classify, dname_substitute, dname_target, Classified, Mode, Referral};
 use super::network::BoxFuture;
 use super::rrset::Rrset;
-use super::step::{combined, flatten, Step, ZoneRrset};
+use super::step::{combined, flatten, reason, Step, ZoneRrset};
 use super::trace::TraceEvent;
 use super::transport::{ExchangeError, QueryFlags};
 use super::{Ctx, Inner, ResolveError};
@@ -115,39 +115,52 @@ impl Inner {
         qtype: RecordType,
     ) -> BoxFuture<'a, Result<Step, ResolveError>> {
         Box::pin(async move {
-            let now = self.clock.unix_secs();
-            let (step, fresh) = match self.cached_step(name, qtype, now) {
-                Some(step) => {
-                    ctx.trace.push(TraceEvent::CacheHit {
-                        name: name.clone(),
-                        qtype,
-                    });
-                    (step, false)
-                }
-                None if !self.config.upstream.forward_to.is_empty() => {
-                    (self.forward_lookup(ctx, name, qtype).await?, true)
-                }
-                None => {
-                    let deleg = self.find_delegation(name, qtype, now)?;
-                    (self.iterate(ctx, name, qtype, deleg).await?, true)
-                }
-            };
+            let (step, fresh) = self.fetch_step(ctx, name, qtype).await?;
             if !fresh && !step.needs_validation() {
                 return Ok(step);
             }
-            let step = self.validate_step(ctx, step).await?;
+            let step = self.validate_step(ctx, name, qtype, step).await?;
             self.store_step(&step, name, qtype, self.clock.unix_secs());
             Ok(step)
+        })
+    }
+
+    /// The cache's step for (name, type), or the network's, without
+    /// validating anything. `true` when it came from the network.
+    pub(crate) fn fetch_step<'a>(
+        &'a self,
+        ctx: &'a Ctx,
+        name: &'a Name,
+        qtype: RecordType,
+    ) -> BoxFuture<'a, Result<(Step, bool), ResolveError>> {
+        Box::pin(async move {
+            let now = self.clock.unix_secs();
+            if let Some(step) = self.cached_step(name, qtype, now) {
+                ctx.trace.push(TraceEvent::CacheHit {
+                    name: name.clone(),
+                    qtype,
+                });
+                return Ok((step, false));
+            }
+            let step = if self.config.upstream.forward_to.is_empty() {
+                let deleg = self.find_delegation(name, qtype, now)?;
+                self.iterate(ctx, name, qtype, deleg).await?
+            } else {
+                self.forward_lookup(ctx, name, qtype).await?
+            };
+            Ok((step, true))
         })
     }
 
     /// What the cache already says about (name, type), if anything.
     pub(crate) fn cached_step(&self, name: &Name, qtype: RecordType, now: u64) -> Option<Step> {
         if let Some(hit) = self.cache.get(name, qtype, Trust::Answer, now) {
-            let mut sets = ZoneRrset::from_records(&hit.records_at(now), &hit.zone, hit.security);
+            let mut sets =
+                ZoneRrset::from_records(&hit.records_at(now), &hit.zone, hit.security, &hit.why);
             if sets.len() == 1 {
                 let answer = sets.pop()?;
-                let proofs = ZoneRrset::from_records(&hit.proofs_at(now), &hit.zone, hit.security);
+                let proofs =
+                    ZoneRrset::from_records(&hit.proofs_at(now), &hit.zone, hit.security, &hit.why);
                 return Some(Step::Data { answer, proofs });
             }
         }
@@ -158,7 +171,12 @@ impl Inner {
                     _ => None,
                 })?;
                 return Some(Step::Alias {
-                    answer: ZoneRrset::from_records(&hit.records_at(now), &hit.zone, hit.security),
+                    answer: ZoneRrset::from_records(
+                        &hit.records_at(now),
+                        &hit.zone,
+                        hit.security,
+                        &hit.why,
+                    ),
                     target,
                 });
             }
@@ -167,7 +185,12 @@ impl Inner {
             .get_negative(name, qtype, now)
             .map(|neg| Step::Negative {
                 kind: neg.kind,
-                authority: ZoneRrset::from_records(&neg.authority_at(now), &neg.zone, neg.security),
+                authority: ZoneRrset::from_records(
+                    &neg.authority_at(now),
+                    &neg.zone,
+                    neg.security,
+                    &neg.why,
+                ),
                 zone: neg.zone.clone(),
             })
     }
@@ -212,6 +235,7 @@ impl Inner {
                             authority: flatten(authority),
                             zone: zone.clone(),
                             security,
+                            why: reason(authority, security),
                             expires_at: now + u64::from(ttl),
                         },
                     );
@@ -237,6 +261,7 @@ impl Inner {
                 zone: zs.zone.clone(),
                 trust: Trust::Answer,
                 security: zs.security,
+                why: zs.why.clone(),
                 expires_at: now + u64::from(ttl),
             },
             now,
@@ -693,6 +718,7 @@ impl Inner {
                 zone: zone.clone(),
                 trust,
                 security: Security::Indeterminate,
+                why: None,
                 expires_at: now + u64::from(ttl),
             },
             now,

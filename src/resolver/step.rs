@@ -7,7 +7,7 @@ use hickory_proto::rr::{Name, Record};
 
 use super::rrset::{group, Rrset};
 use crate::cache::rrset::NegativeKind;
-use crate::dnssec::state::Security;
+use crate::dnssec::state::{ExtendedError, Security};
 
 /// An RRset with the zone it came from and its security status.
 /// `Security::Indeterminate` means "not validated (yet)".
@@ -16,6 +16,8 @@ pub(crate) struct ZoneRrset {
     pub(crate) set: Rrset,
     pub(crate) zone: Name,
     pub(crate) security: Security,
+    /// Why it is Bogus (or why a secure-looking zone is Insecure).
+    pub(crate) why: Option<ExtendedError>,
 }
 
 impl ZoneRrset {
@@ -24,17 +26,24 @@ impl ZoneRrset {
             set,
             zone: zone.clone(),
             security: Security::Indeterminate,
+            why: None,
         }
     }
 
     /// Rebuilds tagged RRsets from flat records (a cache entry).
-    pub(crate) fn from_records(records: &[Record], zone: &Name, security: Security) -> Vec<Self> {
+    pub(crate) fn from_records(
+        records: &[Record],
+        zone: &Name,
+        security: Security,
+        why: &Option<ExtendedError>,
+    ) -> Vec<Self> {
         group(records)
             .into_iter()
             .map(|set| Self {
                 set,
                 zone: zone.clone(),
                 security,
+                why: why.clone(),
             })
             .collect()
     }
@@ -45,6 +54,13 @@ pub(crate) fn flatten(sets: &[ZoneRrset]) -> Vec<Record> {
     sets.iter()
         .flat_map(|s| s.set.all_records().cloned())
         .collect()
+}
+
+/// The first explanation among RRsets as bad as `security`.
+pub(crate) fn reason(sets: &[ZoneRrset], security: Security) -> Option<ExtendedError> {
+    sets.iter()
+        .filter(|s| s.security == security)
+        .find_map(|s| s.why.clone())
 }
 
 /// The combined status of several RRsets: as secure as the weakest.

@@ -39,6 +39,8 @@ impl Inner {
     pub(crate) async fn validate_step(
         &self,
         _ctx: &Ctx,
+        _name: &hickory_proto::rr::Name,
+        _qtype: hickory_proto::rr::RecordType,
         mut step: Step,
     ) -> Result<Step, ResolveError> {
         step.for_each_set(|s| {
