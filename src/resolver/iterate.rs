@@ -788,6 +788,7 @@ impl Inner {
             }) {
                 return Ok(Step::Alias {
                     answer: vec![clamp(set)],
+                    proofs: proofs.iter().map(clamp).collect(),
                     target,
                 });
             }
@@ -829,6 +830,7 @@ impl Inner {
             );
             return Ok(Step::Alias {
                 answer: vec![dname, synthesized],
+                proofs: Vec::new(),
                 target: new_name,
             });
         }

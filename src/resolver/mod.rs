@@ -43,7 +43,10 @@ use budget::{Budget, BudgetExhausted};
 use hints::RootHints;
 use infra::Infra;
 use network::{BoxFuture, SharedNetwork};
-use step::{combined, flatten, Step, ZoneRrset};
+use step::{combined, flatten, reason, Step, ZoneRrset};
+use crate::dnssec::anchors::TrustAnchor;
+use crate::dnssec::key_cache::KeyCache;
+use crate::dnssec::state::Security;
 use trace::{Trace, TraceEvent};
 
 /// Everything a resolver is built from. The daemon fills it with real
@@ -106,6 +109,12 @@ pub(crate) struct Ctx {
 }
 
 pub(crate) struct Inner {
+    /// Trust anchors; empty means no validation at all.
+    pub(crate) anchors: Vec<TrustAnchor>,
+    /// RFC 7646 negative trust anchors.
+    pub(crate) ntas: Vec<Name>,
+    /// Zone trust (validated DNSKEYs, insecure or bogus verdicts).
+    pub(crate) keys: KeyCache,
     pub(crate) config: Config,
     pub(crate) network: SharedNetwork,
     pub(crate) clock: SharedClock,
@@ -121,10 +130,34 @@ pub struct Resolver {
 }
 
 impl Resolver {
+    /// A resolver that does not validate (no trust anchor): it never sets AD.
     pub fn new(setup: ResolverSetup) -> Self {
+        Self::new_validating(setup, Vec::new())
+    }
+
+    /// A validating resolver, starting from `anchors` (see
+    /// `dnssec::anchors`); negative trust anchors come from the config.
+    pub fn new_validating(setup: ResolverSetup, anchors: Vec<TrustAnchor>) -> Self {
         let cache = RrsetCache::new(setup.config.cache.size);
+        let ntas = setup
+            .config
+            .dnssec
+            .negative_trust_anchors
+            .iter()
+            .filter_map(|n| match Name::from_ascii(n) {
+                Ok(name) => Some(name),
+                Err(e) => {
+                    tracing::warn!(name = %n, error = %e, "ignoring invalid negative trust anchor");
+                    None
+                }
+            })
+            .collect();
+        let keys = KeyCache::new(setup.config.cache.size / 16);
         Self {
             inner: Arc::new(Inner {
+                anchors,
+                ntas,
+                keys,
                 config: setup.config,
                 network: setup.network,
                 clock: setup.clock,
@@ -157,6 +190,7 @@ impl Resolver {
     pub fn flush(&self) {
         self.inner.cache.clear();
         self.inner.infra.clear();
+        self.inner.keys.clear();
     }
 }
 
@@ -185,7 +219,24 @@ impl Inner {
             .resolve_chain(&ctx, &question.name, question.qtype)
             .await;
         let resolution = match result {
-            Ok(chain) => chain.into_resolution(),
+            Ok(chain) => {
+                let res = chain.into_resolution();
+                if res.security == Security::Bogus && !opts.checking_disabled {
+                    // RFC 4035 §5.5: bogus data is not returned; the client
+                    // gets SERVFAIL and, in the EDE, why (RFC 8914).
+                    tracing::warn!(
+                        qname = %question.name,
+                        qtype = %question.qtype,
+                        reason = %res.ede.as_ref().map(|e| e.to_string()).unwrap_or_default(),
+                        "SERVFAIL: validation failure"
+                    );
+                    Resolution::servfail(res.ede, self.config.dnssec.bogus_ttl)
+                } else {
+                    // With CD=1 the data goes back as it is, without AD
+                    // (RFC 4035 §3.2.2, RFC 6840 §5.9).
+                    res
+                }
+            }
             Err(err) => {
                 tracing::warn!(
                     qname = %question.name,
@@ -241,6 +292,7 @@ impl Inner {
                 Step::Alias {
                     answer: alias,
                     target,
+                    ..
                 } => {
                     answer.extend(alias);
                     if qtype == RecordType::CNAME {
@@ -289,12 +341,14 @@ impl Chain {
         // secure as its least secure RRset.
         let mut all = self.answer;
         all.extend(self.authority);
+        let security = combined(&all);
+        let ede = reason(&all, security);
         Resolution {
             rcode: self.rcode,
             answer,
             authority,
-            security: combined(&all),
-            ede: None,
+            security,
+            ede,
             cache_ttl,
         }
     }

@@ -84,6 +84,7 @@ pub(crate) enum Step {
     /// `target`.
     Alias {
         answer: Vec<ZoneRrset>,
+        proofs: Vec<ZoneRrset>,
         target: Name,
     },
     /// No such name, or no such data: SOA and NSEC/NSEC3 proofs.
