@@ -82,10 +82,7 @@ pub fn owner_hash(owner: &Name) -> Option<Vec<u8>> {
 }
 
 /// The NSEC3 owner name for `hash` in `zone`: `base32hex(hash).zone`.
-pub fn hashed_owner_name(
-    hash: &[u8],
-    zone: &Name,
-) -> Result<Name, hickory_proto::ProtoError> {
+pub fn hashed_owner_name(hash: &[u8], zone: &Name) -> Result<Name, hickory_proto::ProtoError> {
     zone.prepend_label(base32hex_encode(hash).as_str())
 }
 
