@@ -1011,3 +1011,22 @@ fn wildcard_answer_with_wrong_labels_is_bogus() {
     let foreign = other.proof(&n("x.other.test."), A, DenialKind::NxDomain);
     assert!(nsec::prove_nxdomain(&foreign, &apex, &n("x.mail.test.")).is_err());
 }
+
+#[test]
+fn existing_names_cannot_be_denied() {
+    let apex = mail_apex();
+    let chain = nsec_chain();
+    // c.mail.test is an empty non-terminal: the NSEC before it points below it.
+    let ent = n("c.mail.test.");
+    let mut proof = chain.proof(&ent, A, DenialKind::NoData);
+    proof.extend(chain.cover_for(&n("*.mail.test.")));
+    assert!(matches!(
+        nsec::prove_nxdomain(&proof, &apex, &ent),
+        Err(NsecError::NameExists { .. })
+    ));
+    let c3 = nsec3_chain(&Nsec3Config::default());
+    let proof = c3.proof(&ent, A, DenialKind::NoData);
+    let r = nsec3::prove_nxdomain(&proof, &apex, &ent, &Nsec3Limits::default(), &budget());
+    assert!(matches!(r, Err(Nsec3Error::NameExists { .. })), "{r:?}");
+    assert_eq!(r.unwrap_err().ede_code(), EdeCode::DnssecBogus);
+}

@@ -25,6 +25,8 @@ use std::cmp::Ordering;
 use hickory_proto::dnssec::rdata::{DNSSECRData, NSEC};
 use hickory_proto::rr::{Name, RData, Record, RecordType};
 
+use super::state::EdeCode;
+
 /// Why a set of NSEC records does not prove what was asked.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum NsecError {
@@ -61,6 +63,21 @@ pub enum NsecError {
     },
     #[error("cannot form a name: {0}")]
     BadName(String),
+}
+
+impl NsecError {
+    /// The Extended DNS Error code for a response whose denial failed this
+    /// way (RFC 8914 §5.2): NSEC Missing when a needed record is absent,
+    /// DNSSEC Bogus when the records present contradict the claim.
+    pub fn ede_code(&self) -> EdeCode {
+        match self {
+            NsecError::NoCoveringNsec { .. }
+            | NsecError::NoMatchingNsec { .. }
+            | NsecError::WildcardNotDenied { .. }
+            | NsecError::WildcardNsecMissing { .. } => EdeCode::NsecMissing,
+            _ => EdeCode::DnssecBogus,
+        }
+    }
 }
 
 /// What an NSEC name-error proof established.
@@ -258,14 +275,23 @@ fn find_cover<'a>(nsecs: &[Nsec<'a>], zone: &Name, name: &Name) -> Result<Nsec<'
 /// The closest encloser of `qname` given the NSEC covering it: the deeper of
 /// its common ancestors with the NSEC's owner and next name (both exist, and
 /// nothing between them does).
-fn closest_encloser(qname: &Name, cover: Nsec<'_>) -> Name {
+///
+/// If the next name is a descendant of `qname`, then `qname` is an empty
+/// non-terminal: it exists, and nothing about it can be denied.
+fn closest_encloser(qname: &Name, cover: Nsec<'_>) -> Result<Name, NsecError> {
     let a = common_ancestor(qname, cover.owner);
     let b = common_ancestor(qname, cover.rdata.next_domain_name());
-    if b.iter().count() > a.iter().count() {
+    let ce = if b.iter().count() > a.iter().count() {
         b
     } else {
         a
+    };
+    if ce.iter().count() >= qname.iter().count() {
+        return Err(NsecError::NameExists {
+            name: Box::new(qname.clone()),
+        });
     }
+    Ok(ce)
 }
 
 fn wildcard_of(name: &Name) -> Result<Name, NsecError> {
@@ -308,7 +334,7 @@ pub fn prove_nxdomain(
         });
     }
     let cover = find_cover(&nsecs, zone, qname)?;
-    let ce = closest_encloser(qname, cover);
+    let ce = closest_encloser(qname, cover)?;
     let wildcard = wildcard_of(&ce)?;
     // RFC 4035 §5.4: no wildcard could have produced an answer either.
     if find_match(&nsecs, &wildcard).is_some() {
@@ -370,6 +396,11 @@ pub fn prove_nodata(
 
 /// No DS at `qname`: [`prove_nodata`] for type DS. The parent-side NSEC at
 /// a delegation point is what proves this.
+///
+/// Like RFC 4035 Appendix B.8 this also accepts the child's apex NSEC (SOA
+/// set). To conclude that a delegation is unsigned, use
+/// [`prove_insecure_delegation`], which insists on the parent's NSEC
+/// (RFC 6840 §4.4).
 pub fn prove_ds_nodata(
     records: &[Record],
     zone: &Name,
@@ -394,12 +425,19 @@ pub fn prove_wildcard_nodata(
         });
     }
     let cover = find_cover(&nsecs, zone, qname)?;
-    let ce = closest_encloser(qname, cover);
+    let ce = closest_encloser(qname, cover)?;
     let wildcard = wildcard_of(&ce)?;
     let n = find_match(&nsecs, &wildcard).ok_or_else(|| NsecError::WildcardNsecMissing {
         wildcard: Box::new(wildcard.clone()),
     })?;
     check_bitmap(n, &wildcard, qtype)?;
+    // RFC 6840 §4.1: a parent-side NSEC denies nothing but DS.
+    if qtype != RecordType::DS && n.is_parent_side() {
+        return Err(NsecError::AncestorDelegation {
+            owner: Box::new(wildcard.clone()),
+            name: Box::new(qname.clone()),
+        });
+    }
     Ok(NsecWildcard {
         closest_encloser: ce,
         wildcard,
@@ -431,7 +469,7 @@ pub fn prove_wildcard_answer(
     ensure_in_zone(&claimed, zone)?;
     let nsecs = collect(records, zone);
     let cover = find_cover(&nsecs, zone, qname)?;
-    let proven = closest_encloser(qname, cover);
+    let proven = closest_encloser(qname, cover)?;
     if !name_eq(&proven, &claimed) {
         return Err(NsecError::WrongClosestEncloser {
             claimed: Box::new(claimed),
@@ -661,6 +699,20 @@ mod tests {
         );
         // ns2 -> *.w covers v.example too, but *.w is not below it.
         assert!(prove_nodata(&proof, &n("example."), &n("v.example."), A).is_err());
+    }
+
+    #[test]
+    fn empty_non_terminal_is_not_a_name_error() {
+        // ns2 -> *.w.example: w.example is an ENT, it exists.
+        let proof = pick(&rfc4035_chain(), &["ns2.example.", "example."]);
+        assert!(matches!(
+            prove_nxdomain(&proof, &n("example."), &n("w.example.")),
+            Err(NsecError::NameExists { .. })
+        ));
+        assert!(matches!(
+            prove_wildcard_nodata(&proof, &n("example."), &n("w.example."), A),
+            Err(NsecError::NameExists { .. })
+        ));
     }
 
     #[test]

@@ -103,6 +103,24 @@ pub enum Nsec3Error {
     BadName(String),
 }
 
+impl Nsec3Error {
+    /// The Extended DNS Error code for a response whose denial failed this
+    /// way (RFC 8914 §5.2): NSEC Missing when a needed record is absent,
+    /// Other for an exhausted work budget, DNSSEC Bogus otherwise.
+    pub fn ede_code(&self) -> EdeCode {
+        match self {
+            Nsec3Error::NoUsableNsec3 { .. }
+            | Nsec3Error::NoClosestEncloser { .. }
+            | Nsec3Error::NextCloserNotCovered { .. }
+            | Nsec3Error::NoMatchingNsec3 { .. }
+            | Nsec3Error::WildcardNotDenied { .. }
+            | Nsec3Error::WildcardNsec3Missing { .. } => EdeCode::NsecMissing,
+            Nsec3Error::Budget(_) => EdeCode::Other,
+            _ => EdeCode::DnssecBogus,
+        }
+    }
+}
+
 /// Why an NSEC3 proof leaves the answer Insecure rather than Secure.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum InsecureReason {
@@ -113,9 +131,17 @@ pub enum InsecureReason {
 }
 
 impl InsecureReason {
-    /// The Extended DNS Error to attach, if any: EDE 27 (Unsupported NSEC3
+    /// The Extended DNS Error code to attach, if any: EDE 27 (Unsupported NSEC3
     /// Iterations Value, RFC 9276 §3.2) for the iteration cap. Opt-out is
     /// ordinary insecurity and carries none.
+    pub fn ede_code(&self) -> Option<EdeCode> {
+        match self {
+            InsecureReason::OptOut { .. } => None,
+            InsecureReason::IterationsAboveCap { .. } => Some(EdeCode::UnsupportedNsec3Iterations),
+        }
+    }
+
+    /// [`InsecureReason::ede_code`] with an EXTRA-TEXT naming the zone.
     pub fn extended_error(&self, zone: &Name) -> Option<ExtendedError> {
         match self {
             InsecureReason::OptOut { .. } => None,
@@ -538,6 +564,13 @@ pub fn prove_wildcard_nodata(
                     wildcard: Box::new(wildcard.clone()),
                 })?;
         check_bitmap(e, &wildcard, qtype)?;
+        // RFC 6840 §4.1: a parent-side NSEC3 denies nothing but DS.
+        if qtype != RecordType::DS && e.has(RecordType::NS) && !e.has(RecordType::SOA) {
+            return Err(Nsec3Error::AncestorDelegation {
+                owner: Box::new(wildcard.clone()),
+                name: Box::new(qname.clone()),
+            });
+        }
         if ce.next_closer_opt_out {
             return Ok(opt_out(ce.next_closer));
         }
