@@ -2,3 +2,4 @@
 //! `Network` trait, on virtual time, and a zone signer. Shared by the
 //! scenario tests (`mod sim;`) and the benches (`#[path]`).
 #![allow(dead_code)]
+pub mod denial_chain;
