@@ -88,7 +88,7 @@ impl Inner {
                             format!(
                                 "{}/{}{}",
                                 super::verify_set::key_tag(k).unwrap_or(0),
-                                k.algorithm(),
+                                super::verify_set::key_algorithm(k),
                                 if k.secure_entry_point() { "/KSK" } else { "" }
                             )
                         })

@@ -117,7 +117,7 @@ pub fn verify_rrset(
         };
         let candidates = keys
             .iter()
-            .filter(|k| k.algorithm() == input.algorithm && key_tag(k) == Some(input.key_tag))
+            .filter(|k| key_algorithm(k) == input.algorithm && key_tag(k) == Some(input.key_tag))
             .take(MAX_KEYS_PER_TAG);
         let mut any_key = false;
         for key in candidates {
@@ -141,6 +141,12 @@ pub fn verify_rrset(
         }
     }
     Err(best.unwrap_or_else(|| Failure::new(EdeCode::DnssecBogus, "no signature validated")))
+}
+
+/// The algorithm of a DNSKEY.
+pub fn key_algorithm(key: &DNSKEY) -> hickory_proto::dnssec::Algorithm {
+    use hickory_proto::dnssec::PublicKey;
+    key.public_key().algorithm()
 }
 
 /// The key tag of a DNSKEY (RFC 4034 Appendix B), `None` if unencodable.

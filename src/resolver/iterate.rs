@@ -177,6 +177,12 @@ impl Inner {
                         hit.security,
                         &hit.why,
                     ),
+                    proofs: ZoneRrset::from_records(
+                        &hit.proofs_at(now),
+                        &hit.zone,
+                        hit.security,
+                        &hit.why,
+                    ),
                     target,
                 });
             }

@@ -204,7 +204,7 @@ impl Inner {
     async fn resolve(
         &self,
         question: &Question,
-        _opts: QueryOpts,
+        opts: QueryOpts,
         trace: Arc<Trace>,
     ) -> Resolution {
         let deadline_ms = self.config.upstream.query_deadline_ms;
