@@ -29,10 +29,12 @@ use super::nsec::{is_at_or_below, name_eq};
 use super::nsec3_closest_encloser::prove_closest_encloser;
 use super::nsec3_hash::{nsec3_hash, owner_hash, SHA1_HASH_LEN};
 use super::state::{EdeCode, ExtendedError};
+use crate::config::DnssecConfig;
 use crate::resolver::budget::{Budget, BudgetExhausted};
 
-/// RFC 9276 §3.2 recommends treating more than 100 iterations as insecure;
-/// current resolvers use 50 (and RFC 9276 says 0 for signers).
+/// RFC 9276 §3.2 lets a validator treat NSEC3 records whose iteration
+/// count is above a limit of its choosing as insecure; 50 follows the
+/// deployed resolvers (signers should use 0, RFC 9276 §3.1).
 pub const DEFAULT_MAX_ITERATIONS: u16 = 50;
 
 /// At most this many NSEC3 records are looked at in one response
@@ -47,6 +49,16 @@ pub struct Nsec3Limits {
     pub max_iterations: u16,
     /// More NSEC3 records than this in one response is an error.
     pub max_records: usize,
+}
+
+impl Nsec3Limits {
+    /// The limits configured in `[dnssec]` (the record limit is fixed).
+    pub fn from_config(config: &DnssecConfig) -> Self {
+        Self {
+            max_iterations: config.nsec3_max_iterations,
+            max_records: DEFAULT_MAX_RECORDS,
+        }
+    }
 }
 
 impl Default for Nsec3Limits {
@@ -1004,6 +1016,14 @@ mod tests {
         assert_eq!(ede.code, EdeCode::UnsupportedNsec3Iterations);
         // Nothing was hashed.
         assert_eq!(b.spent(crate::resolver::budget::BudgetKind::Nsec3Hashes), 0);
+    }
+
+    #[test]
+    fn limits_follow_the_configuration() {
+        assert_eq!(
+            Nsec3Limits::from_config(&DnssecConfig::default()),
+            Nsec3Limits::default()
+        );
     }
 
     #[test]

@@ -80,7 +80,7 @@ pub enum DenialKind {
 /// One denial record of the chain with what the proof selection needs.
 #[derive(Clone, Debug)]
 struct Link {
-    /// NSEC: the owner's canonical key. NSEC3: the owner hash.
+    /// NSEC3: the owner hash (empty for NSEC, ordered by owner name).
     order: Vec<u8>,
     record: Record,
 }
