@@ -641,6 +641,11 @@ fn mail_zone_chain_shape() {
     );
     assert!(oo.record_for(&n("unsigned.mail.test.")).is_none());
     assert!(oo.record_for(&n("signed.mail.test.")).is_some());
+    assert!(oo.is_nsec3() && !chain.is_nsec3());
+    assert!(chain.nsec3param(300).is_none());
+    let param = oo.nsec3param(300).unwrap();
+    assert_eq!(param.name, apex);
+    assert_eq!(param.record_type(), NSEC3PARAM);
     assert_eq!(oo.records().len() + 1, c3.records().len());
 }
 

@@ -23,7 +23,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use anchord::dnssec::nsec3_hash::{base32hex_encode, nsec3_hash_uncharged};
-use hickory_proto::dnssec::rdata::{DNSSECRData, NSEC, NSEC3};
+use hickory_proto::dnssec::rdata::{DNSSECRData, NSEC, NSEC3, NSEC3PARAM};
 use hickory_proto::dnssec::Nsec3HashAlgorithm;
 use hickory_proto::rr::{Name, RData, Record, RecordType};
 
@@ -251,6 +251,28 @@ impl DenialChain {
             chained: BTreeSet::new(),
             links: Vec::new(),
         }
+    }
+
+    /// The apex NSEC3PARAM record announced in the apex bitmap of an NSEC3
+    /// chain (flags 0: RFC 5155 §4.1.2 keeps opt-out out of it).
+    pub fn nsec3param(&self, ttl: u32) -> Option<Record> {
+        let config = self.nsec3.as_ref()?;
+        let rdata = NSEC3PARAM::new(
+            Nsec3HashAlgorithm::SHA1,
+            false,
+            config.iterations,
+            config.salt.clone(),
+        );
+        Some(Record::from_rdata(
+            self.apex.clone(),
+            ttl,
+            RData::DNSSEC(DNSSECRData::NSEC3PARAM(rdata)),
+        ))
+    }
+
+    /// True for an NSEC3 chain.
+    pub fn is_nsec3(&self) -> bool {
+        self.nsec3.is_some()
     }
 
     /// The zone apex.
