@@ -683,6 +683,14 @@ fn opt_out_ent_only_above_unsigned_delegation_is_omitted() {
         ),
         Verdict::Insecure
     );
+    // NODATA at the omitted ENT: insecure, through the opt-out span.
+    // (The apex NSEC3 may also be the one covering the ENT's hash.)
+    let proof = oo.proof(&n("ent.zone.test."), A, DenialKind::NoData);
+    assert!(!proof.is_empty());
+    assert_eq!(
+        validate(&oo, &proof, &n("ent.zone.test."), A, DenialKind::NoData),
+        Verdict::Insecure
+    );
 }
 
 // ---------------------------------------------------------------------

@@ -497,6 +497,12 @@ pub fn prove_nxdomain(
 /// `qtype` and CNAME. For `qtype` DS this is [`prove_ds_nodata`]. The NSEC3
 /// of a delegation point seen from the parent (NS set, SOA clear) proves
 /// only the absence of DS (RFC 6840 §4.1) and is refused here.
+///
+/// Without a matching NSEC3, `qname` may be an empty non-terminal that
+/// exists only above opt-out delegations (RFC 5155 §7.1 lets the zone omit
+/// its NSEC3) or lie beneath an opt-out delegation: a closest-encloser
+/// proof whose next closer is in an opt-out span makes the answer Insecure
+/// (as Unbound does, RFC 5155 §9.2); anything else fails.
 pub fn prove_nodata(
     records: &[Record],
     zone: &Name,
@@ -510,11 +516,16 @@ pub fn prove_nodata(
     }
     ensure_in_zone(qname, zone)?;
     with_set(records, zone, limits, |set| {
-        let e = set
-            .find_match(qname, budget)?
-            .ok_or_else(|| Nsec3Error::NoMatchingNsec3 {
+        let Some(e) = set.find_match(qname, budget)? else {
+            let no_match = || Nsec3Error::NoMatchingNsec3 {
                 name: Box::new(qname.clone()),
-            })?;
+            };
+            return match prove_closest_encloser(set, qname, budget) {
+                Ok(ce) if ce.next_closer_opt_out => Ok(opt_out(ce.next_closer)),
+                Err(Nsec3Error::Budget(b)) => Err(Nsec3Error::Budget(b)),
+                Ok(_) | Err(_) => Err(no_match()),
+            };
+        };
         check_bitmap(e, qname, qtype)?;
         if e.has(RecordType::NS) && !e.has(RecordType::SOA) {
             return Err(Nsec3Error::AncestorDelegation {
@@ -884,6 +895,25 @@ mod tests {
         ));
         assert!(matches!(
             prove_nodata(&proof, &zone(), &n("ns2.example."), MX, &lim(), &budget()),
+            Err(Nsec3Error::NoMatchingNsec3 { .. })
+        ));
+    }
+
+    #[test]
+    fn no_data_without_matching_nsec3_needs_opt_out() {
+        let b = budget();
+        // ns1.c.example lies beneath the opt-out delegation c.example:
+        // closest encloser example (apex), next closer c.example covered by
+        // the opt-out NSEC3 35mthg...
+        let proof = pick(&rfc5155_chain(), &[APEX, A_EX]);
+        assert!(matches!(
+            prove_nodata(&proof, &zone(), &n("ns1.c.example."), A, &lim(), &b),
+            Ok(Nsec3Outcome::Insecure(InsecureReason::OptOut { .. }))
+        ));
+        // The same without opt-out is bogus.
+        let proof = without_opt_out(&proof);
+        assert!(matches!(
+            prove_nodata(&proof, &zone(), &n("ns1.c.example."), A, &lim(), &b),
             Err(Nsec3Error::NoMatchingNsec3 { .. })
         ));
     }

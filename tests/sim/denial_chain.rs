@@ -367,7 +367,10 @@ impl DenialChain {
 
     /// The authority-section denial records for a `kind` answer to
     /// (`qname`, `qtype`), without duplicates.
-    pub fn proof(&self, qname: &Name, qtype: RecordType, kind: DenialKind) -> Vec<Record> {
+    /// The selection depends on the query type only through `kind` (a DS
+    /// query at an opt-out delegation is a no-data answer proven like an
+    /// omitted empty non-terminal), so `_qtype` is informational.
+    pub fn proof(&self, qname: &Name, _qtype: RecordType, kind: DenialKind) -> Vec<Record> {
         let mut out: Vec<Record> = Vec::new();
         let mut add = |r: Option<Record>| {
             if let Some(r) = r {
@@ -405,12 +408,12 @@ impl DenialChain {
             (Some(_), DenialKind::NoData) => match self.record_for(qname) {
                 Some(r) => add(Some(r)),
                 // RFC 5155 §7.2.4: DS at an opt-out delegation without its
-                // own NSEC3: the closest provable encloser proof.
-                None if qtype == RecordType::DS => {
+                // own NSEC3 (or an ENT omitted above opt-out delegations):
+                // the closest provable encloser proof.
+                None => {
                     add(self.record_for(&ce));
                     add(self.cover_for(&next_closer));
                 }
-                None => {}
             },
             (Some(_), DenialKind::WildcardAnswer) => add(self.cover_for(&next_closer)),
             (Some(_), DenialKind::WildcardNoData) => {
