@@ -641,6 +641,11 @@ fn mail_zone_chain_shape() {
     );
     assert!(oo.record_for(&n("unsigned.mail.test.")).is_none());
     assert!(oo.record_for(&n("signed.mail.test.")).is_some());
+    assert!(oo.is_nsec3() && !chain.is_nsec3());
+    assert!(chain.nsec3param(300).is_none());
+    let param = oo.nsec3param(300).unwrap();
+    assert_eq!(param.name, apex);
+    assert_eq!(param.record_type(), NSEC3PARAM);
     assert_eq!(oo.records().len() + 1, c3.records().len());
 }
 
@@ -676,6 +681,14 @@ fn opt_out_ent_only_above_unsigned_delegation_is_omitted() {
             A,
             DenialKind::UnsignedReferral
         ),
+        Verdict::Insecure
+    );
+    // NODATA at the omitted ENT: insecure, through the opt-out span.
+    // (The apex NSEC3 may also be the one covering the ENT's hash.)
+    let proof = oo.proof(&n("ent.zone.test."), A, DenialKind::NoData);
+    assert!(!proof.is_empty());
+    assert_eq!(
+        validate(&oo, &proof, &n("ent.zone.test."), A, DenialKind::NoData),
         Verdict::Insecure
     );
 }
@@ -1029,4 +1042,95 @@ fn existing_names_cannot_be_denied() {
     let r = nsec3::prove_nxdomain(&proof, &apex, &ent, &Nsec3Limits::default(), &budget());
     assert!(matches!(r, Err(Nsec3Error::NameExists { .. })), "{r:?}");
     assert_eq!(r.unwrap_err().ede_code(), EdeCode::DnssecBogus);
+}
+
+/// A tiny deterministic generator (PCG-style LCG) for arbitrary inputs.
+struct Lcg(u64);
+
+impl Lcg {
+    fn below(&mut self, m: u64) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (self.0 >> 33) % m
+    }
+
+    fn name(&mut self) -> Name {
+        const LABELS: [&str; 7] = [
+            "a",
+            "b",
+            "*",
+            "x",
+            "zone",
+            "A",
+            "0p9mhaveqvm6t7vbl5lop2u3t2rp3tom",
+        ];
+        let mut s = String::new();
+        for _ in 0..self.below(4) {
+            s.push_str(LABELS[self.below(LABELS.len() as u64) as usize]);
+            s.push('.');
+        }
+        s.push_str(if self.below(5) == 0 {
+            "other."
+        } else {
+            "zone."
+        });
+        n(&s)
+    }
+}
+
+/// Arbitrary (deterministic pseudo-random) records and names: every proof
+/// function returns, none panics.
+#[test]
+fn arbitrary_inputs_never_panic() {
+    let mut rng = Lcg(0x9e37_79b9_7f4a_7c15);
+    let all_types = [A, NS, SOA, DS, CNAME, DNAME, MX, RRSIG];
+    let apex = n("zone.");
+    let lim = Nsec3Limits::default();
+    for _ in 0..300 {
+        let q = rng.name();
+        let mut recs = Vec::new();
+        for _ in 0..rng.below(6) {
+            let owner = rng.name();
+            let types: Vec<RecordType> = all_types
+                .iter()
+                .copied()
+                .filter(|_| rng.below(2) == 0)
+                .collect();
+            let rdata = if rng.below(2) == 0 {
+                RData::DNSSEC(DNSSECRData::NSEC(hickory_proto::dnssec::rdata::NSEC::new(
+                    rng.name(),
+                    types,
+                )))
+            } else {
+                let hash: Vec<u8> = (0..20).map(|_| rng.below(256) as u8).collect();
+                RData::DNSSEC(DNSSECRData::NSEC3(
+                    hickory_proto::dnssec::rdata::NSEC3::new(
+                        hickory_proto::dnssec::Nsec3HashAlgorithm::SHA1,
+                        rng.below(2) == 0,
+                        rng.below(3) as u16,
+                        vec![],
+                        hash,
+                        types,
+                    ),
+                ))
+            };
+            recs.push(Record::from_rdata(owner, 300, rdata));
+        }
+        let t = all_types[rng.below(all_types.len() as u64) as usize];
+        let labels_count = rng.below(5) as u8;
+        let _ = nsec::prove_nxdomain(&recs, &apex, &q);
+        let _ = nsec::prove_nodata(&recs, &apex, &q, t);
+        let _ = nsec::prove_wildcard_nodata(&recs, &apex, &q, t);
+        let _ = nsec::prove_wildcard_answer(&recs, &apex, &q, labels_count);
+        let _ = nsec::prove_insecure_delegation(&recs, &apex, &q);
+        let b = budget();
+        let _ = nsec3::prove_nxdomain(&recs, &apex, &q, &lim, &b);
+        let _ = nsec3::prove_nodata(&recs, &apex, &q, t, &lim, &b);
+        let _ = nsec3::prove_ds_nodata(&recs, &apex, &q, &lim, &b);
+        let _ = nsec3::prove_wildcard_nodata(&recs, &apex, &q, t, &lim, &b);
+        let _ = nsec3::prove_wildcard_answer(&recs, &apex, &q, labels_count, &lim, &b);
+        let _ = nsec3::prove_insecure_delegation(&recs, &apex, &q, &lim, &b);
+    }
 }

@@ -716,6 +716,43 @@ mod tests {
     }
 
     #[test]
+    fn closest_encloser_from_the_next_name() {
+        // `!` sorts before `*`: ns2.example < w.example < !.w.example <
+        // *.w.example. The closest encloser is w.example (from the next
+        // name), whose wildcard exists: no name error.
+        let mut q = Name::from_labels([&b"!"[..], b"w", b"example"]).unwrap();
+        q.set_fqdn(true);
+        let chain = rfc4035_chain();
+        assert_eq!(
+            prove_nxdomain(&chain, &n("example."), &q),
+            Err(NsecError::WildcardNotDenied {
+                wildcard: Box::new(n("*.w.example."))
+            })
+        );
+    }
+
+    #[test]
+    fn root_zone_wrap_around() {
+        let root = Name::root();
+        let chain = vec![
+            nsec(".", "aaa.", &[NS, SOA, RRSIG, NSEC_T, DNSKEY]),
+            nsec("aaa.", "zw.", &[NS, DS, RRSIG, NSEC_T]),
+            nsec("zw.", ".", &[NS, DS, RRSIG, NSEC_T]),
+        ];
+        let ok = prove_nxdomain(&chain, &root, &n("zz.")).unwrap();
+        assert_eq!(ok.closest_encloser, root);
+        assert_eq!(
+            prove_nodata(&chain, &root, &root, MX),
+            Ok(NsecNoData::AtName)
+        );
+        // Below the zw. delegation nothing can be denied by the root.
+        assert!(matches!(
+            prove_nxdomain(&chain, &root, &n("a.zw.")),
+            Err(NsecError::AncestorDelegation { .. })
+        ));
+    }
+
+    #[test]
     fn parent_side_nsec_cannot_deny_below_the_cut_or_other_types() {
         let chain = rfc4035_chain();
         let b = pick(&chain, &["b.example.", "example."]);

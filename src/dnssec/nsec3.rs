@@ -29,10 +29,12 @@ use super::nsec::{is_at_or_below, name_eq};
 use super::nsec3_closest_encloser::prove_closest_encloser;
 use super::nsec3_hash::{nsec3_hash, owner_hash, SHA1_HASH_LEN};
 use super::state::{EdeCode, ExtendedError};
+use crate::config::DnssecConfig;
 use crate::resolver::budget::{Budget, BudgetExhausted};
 
-/// RFC 9276 §3.2 recommends treating more than 100 iterations as insecure;
-/// current resolvers use 50 (and RFC 9276 says 0 for signers).
+/// RFC 9276 §3.2 lets a validator treat NSEC3 records whose iteration
+/// count is above a limit of its choosing as insecure; 50 follows the
+/// deployed resolvers (signers should use 0, RFC 9276 §3.1).
 pub const DEFAULT_MAX_ITERATIONS: u16 = 50;
 
 /// At most this many NSEC3 records are looked at in one response
@@ -47,6 +49,16 @@ pub struct Nsec3Limits {
     pub max_iterations: u16,
     /// More NSEC3 records than this in one response is an error.
     pub max_records: usize,
+}
+
+impl Nsec3Limits {
+    /// The limits configured in `[dnssec]` (the record limit is fixed).
+    pub fn from_config(config: &DnssecConfig) -> Self {
+        Self {
+            max_iterations: config.nsec3_max_iterations,
+            max_records: DEFAULT_MAX_RECORDS,
+        }
+    }
 }
 
 impl Default for Nsec3Limits {
@@ -485,6 +497,12 @@ pub fn prove_nxdomain(
 /// `qtype` and CNAME. For `qtype` DS this is [`prove_ds_nodata`]. The NSEC3
 /// of a delegation point seen from the parent (NS set, SOA clear) proves
 /// only the absence of DS (RFC 6840 §4.1) and is refused here.
+///
+/// Without a matching NSEC3, `qname` may be an empty non-terminal that
+/// exists only above opt-out delegations (RFC 5155 §7.1 lets the zone omit
+/// its NSEC3) or lie beneath an opt-out delegation: a closest-encloser
+/// proof whose next closer is in an opt-out span makes the answer Insecure
+/// (as Unbound does, RFC 5155 §9.2); anything else fails.
 pub fn prove_nodata(
     records: &[Record],
     zone: &Name,
@@ -498,11 +516,16 @@ pub fn prove_nodata(
     }
     ensure_in_zone(qname, zone)?;
     with_set(records, zone, limits, |set| {
-        let e = set
-            .find_match(qname, budget)?
-            .ok_or_else(|| Nsec3Error::NoMatchingNsec3 {
+        let Some(e) = set.find_match(qname, budget)? else {
+            let no_match = || Nsec3Error::NoMatchingNsec3 {
                 name: Box::new(qname.clone()),
-            })?;
+            };
+            return match prove_closest_encloser(set, qname, budget) {
+                Ok(ce) if ce.next_closer_opt_out => Ok(opt_out(ce.next_closer)),
+                Err(Nsec3Error::Budget(b)) => Err(Nsec3Error::Budget(b)),
+                Ok(_) | Err(_) => Err(no_match()),
+            };
+        };
         check_bitmap(e, qname, qtype)?;
         if e.has(RecordType::NS) && !e.has(RecordType::SOA) {
             return Err(Nsec3Error::AncestorDelegation {
@@ -877,6 +900,25 @@ mod tests {
     }
 
     #[test]
+    fn no_data_without_matching_nsec3_needs_opt_out() {
+        let b = budget();
+        // ns1.c.example lies beneath the opt-out delegation c.example:
+        // closest encloser example (apex), next closer c.example covered by
+        // the opt-out NSEC3 35mthg...
+        let proof = pick(&rfc5155_chain(), &[APEX, A_EX]);
+        assert!(matches!(
+            prove_nodata(&proof, &zone(), &n("ns1.c.example."), A, &lim(), &b),
+            Ok(Nsec3Outcome::Insecure(InsecureReason::OptOut { .. }))
+        ));
+        // The same without opt-out is bogus.
+        let proof = without_opt_out(&proof);
+        assert!(matches!(
+            prove_nodata(&proof, &zone(), &n("ns1.c.example."), A, &lim(), &b),
+            Err(Nsec3Error::NoMatchingNsec3 { .. })
+        ));
+    }
+
+    #[test]
     fn b2_1_empty_non_terminal() {
         let proof = pick(&rfc5155_chain(), &[Y_W]);
         assert_eq!(
@@ -1004,6 +1046,14 @@ mod tests {
         assert_eq!(ede.code, EdeCode::UnsupportedNsec3Iterations);
         // Nothing was hashed.
         assert_eq!(b.spent(crate::resolver::budget::BudgetKind::Nsec3Hashes), 0);
+    }
+
+    #[test]
+    fn limits_follow_the_configuration() {
+        assert_eq!(
+            Nsec3Limits::from_config(&DnssecConfig::default()),
+            Nsec3Limits::default()
+        );
     }
 
     #[test]

@@ -23,7 +23,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use anchord::dnssec::nsec3_hash::{base32hex_encode, nsec3_hash_uncharged};
-use hickory_proto::dnssec::rdata::{DNSSECRData, NSEC, NSEC3};
+use hickory_proto::dnssec::rdata::{DNSSECRData, NSEC, NSEC3, NSEC3PARAM};
 use hickory_proto::dnssec::Nsec3HashAlgorithm;
 use hickory_proto::rr::{Name, RData, Record, RecordType};
 
@@ -80,7 +80,7 @@ pub enum DenialKind {
 /// One denial record of the chain with what the proof selection needs.
 #[derive(Clone, Debug)]
 struct Link {
-    /// NSEC: the owner's canonical key. NSEC3: the owner hash.
+    /// NSEC3: the owner hash (empty for NSEC, ordered by owner name).
     order: Vec<u8>,
     record: Record,
 }
@@ -253,6 +253,28 @@ impl DenialChain {
         }
     }
 
+    /// The apex NSEC3PARAM record announced in the apex bitmap of an NSEC3
+    /// chain (flags 0: RFC 5155 §4.1.2 keeps opt-out out of it).
+    pub fn nsec3param(&self, ttl: u32) -> Option<Record> {
+        let config = self.nsec3.as_ref()?;
+        let rdata = NSEC3PARAM::new(
+            Nsec3HashAlgorithm::SHA1,
+            false,
+            config.iterations,
+            config.salt.clone(),
+        );
+        Some(Record::from_rdata(
+            self.apex.clone(),
+            ttl,
+            RData::DNSSEC(DNSSECRData::NSEC3PARAM(rdata)),
+        ))
+    }
+
+    /// True for an NSEC3 chain.
+    pub fn is_nsec3(&self) -> bool {
+        self.nsec3.is_some()
+    }
+
     /// The zone apex.
     pub fn apex(&self) -> &Name {
         &self.apex
@@ -345,7 +367,10 @@ impl DenialChain {
 
     /// The authority-section denial records for a `kind` answer to
     /// (`qname`, `qtype`), without duplicates.
-    pub fn proof(&self, qname: &Name, qtype: RecordType, kind: DenialKind) -> Vec<Record> {
+    /// The selection depends on the query type only through `kind` (a DS
+    /// query at an opt-out delegation is a no-data answer proven like an
+    /// omitted empty non-terminal), so `_qtype` is informational.
+    pub fn proof(&self, qname: &Name, _qtype: RecordType, kind: DenialKind) -> Vec<Record> {
         let mut out: Vec<Record> = Vec::new();
         let mut add = |r: Option<Record>| {
             if let Some(r) = r {
@@ -383,12 +408,12 @@ impl DenialChain {
             (Some(_), DenialKind::NoData) => match self.record_for(qname) {
                 Some(r) => add(Some(r)),
                 // RFC 5155 §7.2.4: DS at an opt-out delegation without its
-                // own NSEC3: the closest provable encloser proof.
-                None if qtype == RecordType::DS => {
+                // own NSEC3 (or an ENT omitted above opt-out delegations):
+                // the closest provable encloser proof.
+                None => {
                     add(self.record_for(&ce));
                     add(self.cover_for(&next_closer));
                 }
-                None => {}
             },
             (Some(_), DenialKind::WildcardAnswer) => add(self.cover_for(&next_closer)),
             (Some(_), DenialKind::WildcardNoData) => {
