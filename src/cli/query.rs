@@ -30,14 +30,22 @@ pub struct QueryArgs {
 }
 
 /// Prints a resolution like dig's answer part.
-pub fn print_resolution(q: &Question, res: &Resolution, out: &mut impl std::io::Write) -> std::io::Result<()> {
+pub fn print_resolution(
+    q: &Question,
+    res: &Resolution,
+    out: &mut impl std::io::Write,
+) -> std::io::Result<()> {
     writeln!(out, ";; QUESTION: {} {} {}", q.name, q.qclass, q.qtype)?;
     writeln!(
         out,
         ";; status: {}, security: {}, AD: {}",
         res.rcode.to_str(),
         res.security,
-        if res.security.is_secure() { "yes" } else { "no" }
+        if res.security.is_secure() {
+            "yes"
+        } else {
+            "no"
+        }
     )?;
     if let Some(ede) = &res.ede {
         writeln!(out, ";; {ede}")?;
@@ -58,7 +66,11 @@ pub fn print_resolution(q: &Question, res: &Resolution, out: &mut impl std::io::
 }
 
 /// Runs `anchord query`.
-pub fn run(args: &QueryArgs, config: Config, anchors: Vec<crate::dnssec::anchors::TrustAnchor>) -> ExitCode {
+pub fn run(
+    args: &QueryArgs,
+    config: Config,
+    anchors: Vec<crate::dnssec::anchors::TrustAnchor>,
+) -> ExitCode {
     let name = match Name::from_str(&args.name) {
         Ok(mut n) => {
             n.set_fqdn(true);
@@ -83,7 +95,10 @@ pub fn run(args: &QueryArgs, config: Config, anchors: Vec<crate::dnssec::anchors
             return ExitCode::from(2);
         }
     };
-    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("anchord: cannot start the runtime: {e}");

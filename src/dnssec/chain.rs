@@ -137,8 +137,9 @@ impl Inner {
                 now + POLICY_TTL,
             ));
         }
-        ctx.trace
-            .push(TraceEvent::Note(format!("chain of trust: fetching DS for {zone}")));
+        ctx.trace.push(TraceEvent::Note(format!(
+            "chain of trust: fetching DS for {zone}"
+        )));
         let (step, _) = self.fetch_step(ctx, zone, RecordType::DS).await?;
         match step {
             Step::Data { answer, .. } => self.trust_from_ds(ctx, zone, answer, now).await,
@@ -171,9 +172,7 @@ impl Inner {
             .iter()
             .find(|s| s.set.rtype == RecordType::SOA)
             .map(|s| s.set.name.clone());
-        let parent = signer
-            .or(soa)
-            .unwrap_or_else(|| served_by.clone());
+        let parent = signer.or(soa).unwrap_or_else(|| served_by.clone());
         (parent.zone_of(zone) && parent != *zone).then_some(parent)
     }
 
@@ -210,7 +209,11 @@ impl Inner {
             Ok(bound) => bound,
             Err(f) => {
                 ds_set.security = Security::Bogus;
-                return Ok(bogus(f.code, f.ede(&format!("DS of {zone}")).text, bogus_until));
+                return Ok(bogus(
+                    f.code,
+                    f.ede(&format!("DS of {zone}")).text,
+                    bogus_until,
+                ));
             }
         };
         ds_set.security = Security::Secure;
@@ -243,8 +246,15 @@ impl Inner {
             ));
         }
         let vouchers: Vec<Voucher> = usable.into_iter().map(Voucher::Ds).collect();
-        self.keys_vouched(ctx, zone, &vouchers, ds_expiry.min(ptrust.expires_at), now, "DS")
-            .await
+        self.keys_vouched(
+            ctx,
+            zone,
+            &vouchers,
+            ds_expiry.min(ptrust.expires_at),
+            now,
+            "DS",
+        )
+        .await
     }
 
     async fn trust_from_no_ds(
@@ -328,7 +338,10 @@ impl Inner {
     ) -> Result<KeyEntry, ResolveError> {
         let bogus_until = now + u64::from(self.config.dnssec.bogus_ttl);
         let (step, _) = self.fetch_step(ctx, zone, RecordType::DNSKEY).await?;
-        let Step::Data { answer: mut set, .. } = step else {
+        let Step::Data {
+            answer: mut set, ..
+        } = step
+        else {
             return Ok(bogus(
                 EdeCode::DnskeyMissing,
                 format!("{zone} has no DNSKEY RRset"),

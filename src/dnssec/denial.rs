@@ -44,14 +44,14 @@ fn proof_records(sets: &[ZoneRrset], rtype: RecordType) -> Vec<Record> {
 fn from_nsec3(zone: &Name, outcome: Nsec3Outcome) -> DenialOutcome {
     match outcome {
         Nsec3Outcome::Secure(_) => DenialOutcome::Secure,
-        Nsec3Outcome::Insecure(reason) => DenialOutcome::Insecure(
-            reason.extended_error(zone).unwrap_or_else(|| {
+        Nsec3Outcome::Insecure(reason) => {
+            DenialOutcome::Insecure(reason.extended_error(zone).unwrap_or_else(|| {
                 ExtendedError::new(
                     super::state::EdeCode::Other,
                     format!("{zone}: NSEC3 opt-out span, answer is insecure"),
                 )
-            }),
-        ),
+            }))
+        }
     }
 }
 
@@ -74,8 +74,10 @@ pub fn prove_negative(
                     Ok(o) => o,
                     // RFC 5155 §8.7: the name may instead be covered, with a
                     // matching wildcard lacking the type.
-                    Err(first) => nsec3::prove_wildcard_nodata(&nsec3s, zone, qname, qtype, limits, budget)
-                        .map_err(|_| first)?,
+                    Err(first) => {
+                        nsec3::prove_wildcard_nodata(&nsec3s, zone, qname, qtype, limits, budget)
+                            .map_err(|_| first)?
+                    }
                 }
             }
         };

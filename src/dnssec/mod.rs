@@ -14,7 +14,9 @@
 //! - [`verify_set`]: one RRset against a zone's keys, within KeyTrap limits.
 //! - [`chain`]: the chain of trust from an anchor down to a zone.
 //! - [`key_cache`]: each zone's established trust, cached.
+//! - [`aggressive`]: NXDOMAIN/NODATA from cached validated NSEC ranges (RFC 8198).
 
+pub mod aggressive;
 pub mod algorithm;
 pub mod anchors;
 pub mod canonical;

@@ -17,6 +17,7 @@ use super::trace::TraceEvent;
 use super::transport::{ExchangeError, QueryFlags};
 use super::{Ctx, Inner, ResolveError};
 use crate::cache::rrset::{CachedNegative, CachedRrset, NegativeKind, Trust};
+use crate::dnssec::aggressive::Synthesized;
 use crate::dnssec::state::Security;
 
 /// Servers tried for one question at one zone cut before giving up.
@@ -142,6 +143,12 @@ impl Inner {
                 });
                 return Ok((step, false));
             }
+            if let Some(step) = self.aggressive_step(name, qtype, now) {
+                ctx.trace.push(TraceEvent::Note(format!(
+                    "{name} {qtype}: denied by cached NSEC ranges (RFC 8198)"
+                )));
+                return Ok((step, false));
+            }
             let step = if self.config.upstream.forward_to.is_empty() {
                 let deleg = self.find_delegation(name, qtype, now)?;
                 self.iterate(ctx, name, qtype, deleg).await?
@@ -227,6 +234,9 @@ impl Inner {
             } => {
                 let has_soa = authority.iter().any(|s| s.set.rtype == RecordType::SOA);
                 let security = combined(authority);
+                if security == Security::Secure && self.config.dnssec.aggressive_nsec {
+                    self.feed_nsec_cache(zone, authority, now);
+                }
                 let mut ttl = authority.iter().map(|s| s.set.ttl()).min().unwrap_or(0);
                 if security == Security::Bogus {
                     ttl = ttl.min(self.config.dnssec.bogus_ttl);
@@ -248,6 +258,49 @@ impl Inner {
                 }
             }
         }
+    }
+
+    /// RFC 8198: a negative answer from validated NSEC ranges, if the
+    /// cache holds enough of them.
+    fn aggressive_step(&self, name: &Name, qtype: RecordType, now: u64) -> Option<Step> {
+        if !self.validating() || !self.config.dnssec.aggressive_nsec {
+            return None;
+        }
+        let (kind, mut authority, ttl) = match self.nsec_cache.synthesize(name, qtype, now)? {
+            Synthesized::NxDomain { authority, ttl } => (NegativeKind::NxDomain, authority, ttl),
+            Synthesized::NoData { authority, ttl } => (NegativeKind::NoData, authority, ttl),
+        };
+        for r in authority.iter_mut() {
+            r.ttl = r.ttl.min(ttl);
+        }
+        let zone = authority
+            .iter()
+            .find(|r| r.record_type() == RecordType::SOA)
+            .map(|r| r.name.clone())?;
+        Some(Step::Negative {
+            kind,
+            authority: ZoneRrset::from_records(&authority, &zone, Security::Secure, &None),
+            zone,
+        })
+    }
+
+    /// Remembers the Secure NSEC ranges and SOA of a negative answer.
+    fn feed_nsec_cache(&self, zone: &Name, authority: &[ZoneRrset], now: u64) {
+        let ttl = authority.iter().map(|s| s.set.ttl()).min().unwrap_or(0);
+        let nsecs: Vec<Vec<Record>> = authority
+            .iter()
+            .filter(|s| s.set.rtype == RecordType::NSEC)
+            .map(|s| s.set.all_records().cloned().collect())
+            .collect();
+        if nsecs.is_empty() || ttl == 0 {
+            return;
+        }
+        let soa: Option<Vec<Record>> = authority
+            .iter()
+            .find(|s| s.set.rtype == RecordType::SOA)
+            .map(|s| s.set.all_records().cloned().collect());
+        self.nsec_cache
+            .insert(zone, &nsecs, soa.as_deref(), now + u64::from(ttl));
     }
 
     /// Caches one tagged RRset as authoritative answer data.

@@ -38,15 +38,16 @@ pub use api::{QueryOpts, Question, Resolution, Resolve};
 use crate::cache::rrset::{NegativeKind, RrsetCache};
 use crate::clock::SharedClock;
 use crate::config::Config;
+use crate::dnssec::aggressive::NsecCache;
+use crate::dnssec::anchors::TrustAnchor;
+use crate::dnssec::key_cache::KeyCache;
+use crate::dnssec::state::Security;
 use crate::dnssec::state::{EdeCode, ExtendedError};
 use budget::{Budget, BudgetExhausted};
 use hints::RootHints;
 use infra::Infra;
 use network::{BoxFuture, SharedNetwork};
 use step::{combined, flatten, reason, Step, ZoneRrset};
-use crate::dnssec::anchors::TrustAnchor;
-use crate::dnssec::key_cache::KeyCache;
-use crate::dnssec::state::Security;
 use trace::{Trace, TraceEvent};
 
 /// Everything a resolver is built from. The daemon fills it with real
@@ -115,6 +116,8 @@ pub(crate) struct Inner {
     pub(crate) ntas: Vec<Name>,
     /// Zone trust (validated DNSKEYs, insecure or bogus verdicts).
     pub(crate) keys: KeyCache,
+    /// Validated NSEC ranges (RFC 8198).
+    pub(crate) nsec_cache: NsecCache,
     pub(crate) config: Config,
     pub(crate) network: SharedNetwork,
     pub(crate) clock: SharedClock,
@@ -158,6 +161,7 @@ impl Resolver {
                 anchors,
                 ntas,
                 keys,
+                nsec_cache: NsecCache::new(),
                 config: setup.config,
                 network: setup.network,
                 clock: setup.clock,
@@ -191,6 +195,7 @@ impl Resolver {
         self.inner.cache.clear();
         self.inner.infra.clear();
         self.inner.keys.clear();
+        self.inner.nsec_cache.clear();
     }
 }
 
@@ -201,12 +206,7 @@ impl Resolve for Resolver {
 }
 
 impl Inner {
-    async fn resolve(
-        &self,
-        question: &Question,
-        opts: QueryOpts,
-        trace: Arc<Trace>,
-    ) -> Resolution {
+    async fn resolve(&self, question: &Question, opts: QueryOpts, trace: Arc<Trace>) -> Resolution {
         let deadline_ms = self.config.upstream.query_deadline_ms;
         let ctx = Ctx {
             budget: Budget::new(&self.config.limits),
@@ -231,6 +231,9 @@ impl Inner {
                         "SERVFAIL: validation failure"
                     );
                     Resolution::servfail(res.ede, self.config.dnssec.bogus_ttl)
+                } else if let Some(why) = self.sentinel_refusal(&question.name, &res) {
+                    ctx.trace.push(TraceEvent::Note(why.clone()));
+                    Resolution::servfail(Some(ExtendedError::new(EdeCode::Other, why)), 0)
                 } else {
                     // With CD=1 the data goes back as it is, without AD
                     // (RFC 4035 §3.2.2, RFC 6840 §5.9).
@@ -350,6 +353,44 @@ impl Chain {
             security,
             ede,
             cache_ttl,
+        }
+    }
+}
+
+impl Inner {
+    /// RFC 8509 §3.2: for a Secure answer to a name whose first label is
+    /// `root-key-sentinel-is-ta-<tag>` (or `-not-ta-`), answer SERVFAIL if
+    /// the key with that tag is not (or is) one of our root trust anchors,
+    /// so a client can learn which root KSKs its resolver trusts.
+    fn sentinel_refusal(&self, qname: &Name, res: &Resolution) -> Option<String> {
+        if !res.security.is_secure() {
+            return None;
+        }
+        let first = qname.iter().next()?;
+        let label = std::str::from_utf8(first).ok()?.to_ascii_lowercase();
+        let (is_ta, tag) = if let Some(t) = label.strip_prefix("root-key-sentinel-is-ta-") {
+            (true, t)
+        } else if let Some(t) = label.strip_prefix("root-key-sentinel-not-ta-") {
+            (false, t)
+        } else {
+            return None;
+        };
+        // RFC 8509 §2: exactly five decimal digits.
+        if tag.len() != 5 || !tag.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        let tag: u16 = tag.parse().ok()?;
+        let trusted = self
+            .anchors
+            .iter()
+            .filter(|a| a.zone().is_root())
+            .any(|a| a.key_tag() == Some(tag));
+        match (is_ta, trusted) {
+            (true, false) => Some(format!(
+                "root key sentinel: key {tag} is not a trust anchor"
+            )),
+            (false, true) => Some(format!("root key sentinel: key {tag} is a trust anchor")),
+            _ => None,
         }
     }
 }

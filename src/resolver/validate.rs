@@ -34,8 +34,12 @@ impl Step {
 
     fn sets_mut(&mut self) -> Vec<&mut ZoneRrset> {
         match self {
-            Step::Data { answer, proofs } => std::iter::once(answer).chain(proofs.iter_mut()).collect(),
-            Step::Alias { answer, proofs, .. } => answer.iter_mut().chain(proofs.iter_mut()).collect(),
+            Step::Data { answer, proofs } => {
+                std::iter::once(answer).chain(proofs.iter_mut()).collect()
+            }
+            Step::Alias { answer, proofs, .. } => {
+                answer.iter_mut().chain(proofs.iter_mut()).collect()
+            }
             Step::Negative { authority, .. } => authority.iter_mut().collect(),
         }
     }
@@ -124,14 +128,27 @@ impl Inner {
                 for set in authority.iter_mut() {
                     self.judge(ctx, set).await?;
                 }
-                let trust = self.zone_trust(ctx, &self.signer_zone(ctx, zone, authority).await?).await?;
-                let all_secure = !authority.is_empty() && authority.iter().all(|s| s.security == Security::Secure);
+                let trust = self
+                    .zone_trust(ctx, &self.signer_zone(ctx, zone, authority).await?)
+                    .await?;
+                let all_secure = !authority.is_empty()
+                    && authority.iter().all(|s| s.security == Security::Secure);
                 match (&trust.trust, all_secure) {
                     (ZoneTrust::Secure { .. }, true) => {
                         let limits = self.nsec3_limits();
-                        match denial::prove_negative(*kind, name, qtype, zone, authority, &limits, &ctx.budget) {
+                        match denial::prove_negative(
+                            *kind,
+                            name,
+                            qtype,
+                            zone,
+                            authority,
+                            &limits,
+                            &ctx.budget,
+                        ) {
                             Ok(DenialOutcome::Secure) => {}
-                            Ok(DenialOutcome::Insecure(why)) => mark(authority, Security::Insecure, Some(why)),
+                            Ok(DenialOutcome::Insecure(why)) => {
+                                mark(authority, Security::Insecure, Some(why))
+                            }
                             Err(e) => {
                                 let why = ExtendedError::new(
                                     EdeCode::NsecMissing,
@@ -195,12 +212,22 @@ impl Inner {
             answer.security = Security::Bogus;
             answer.why = Some(ExtendedError::new(
                 EdeCode::NsecMissing,
-                format!("{}: wildcard answer for {name} without valid proof", answer.zone),
+                format!(
+                    "{}: wildcard answer for {name} without valid proof",
+                    answer.zone
+                ),
             ));
             return Ok(());
         }
         let limits = self.nsec3_limits();
-        match denial::prove_wildcard_answer(name, labels, &answer.zone, proofs, &limits, &ctx.budget) {
+        match denial::prove_wildcard_answer(
+            name,
+            labels,
+            &answer.zone,
+            proofs,
+            &limits,
+            &ctx.budget,
+        ) {
             Ok(DenialOutcome::Secure) => {}
             Ok(DenialOutcome::Insecure(why)) => {
                 answer.security = Security::Insecure;
@@ -210,7 +237,10 @@ impl Inner {
                 answer.security = Security::Bogus;
                 answer.why = Some(ExtendedError::new(
                     EdeCode::DnssecBogus,
-                    format!("{}: wildcard expansion for {name} not proven: {e}", answer.zone),
+                    format!(
+                        "{}: wildcard expansion for {name} not proven: {e}",
+                        answer.zone
+                    ),
                 ));
             }
         }
@@ -288,7 +318,10 @@ impl Inner {
                     }
                     Err(f) => {
                         set.security = Security::Bogus;
-                        set.why = Some(f.ede(&format!("{} {} in zone {zone}", set.set.name, set.set.rtype)));
+                        set.why = Some(f.ede(&format!(
+                            "{} {} in zone {zone}",
+                            set.set.name, set.set.rtype
+                        )));
                     }
                 }
             }
