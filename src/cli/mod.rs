@@ -1,6 +1,7 @@
 //! The command line: `anchord run | check-config | query | tlsa | doctor`.
 
 pub mod query;
+pub mod run;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
