@@ -18,11 +18,13 @@ pub mod forward;
 pub mod hints;
 pub mod infra;
 pub mod iterate;
+pub mod matching;
 pub mod network;
 pub mod rrset;
 pub(crate) mod step;
 pub mod trace;
 pub mod transport;
+pub mod udp_tcp;
 mod validate;
 
 use std::collections::HashSet;
