@@ -1,7 +1,7 @@
 //! The command line: `anchord run | check-config | query | tlsa | doctor`.
 
 pub mod query;
-pub mod run;
+pub mod sd_notify;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -72,13 +72,25 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Run { config } => match load_config(config.as_deref()) {
-            Ok(cfg) => run::run(cfg),
+            Ok(_cfg) => {
+                eprintln!("anchord: the server is not wired in yet");
+                ExitCode::FAILURE
+            }
             Err(e) => {
                 eprintln!("anchord: {e}");
                 ExitCode::from(2)
             }
         },
-        Command::CheckConfig { config } => check_config::check_config(config.as_deref()),
+        Command::CheckConfig { config } => match load_config(config.as_deref()) {
+            Ok(cfg) => {
+                println!("{}", toml::to_string(&cfg).unwrap_or_default());
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("anchord: {e}");
+                ExitCode::from(2)
+            }
+        },
         Command::Query { args, config } => {
             let cfg = match load_config(config.as_deref()) {
                 Ok(c) => c,

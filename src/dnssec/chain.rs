@@ -13,6 +13,7 @@
 use hickory_proto::dnssec::rdata::{DNSSECRData, DNSKEY, DS};
 use hickory_proto::rr::{Name, RData, RecordType};
 
+use super::algorithm::key_supported;
 use super::anchors::TrustAnchor;
 use super::denial::{self, DenialOutcome};
 use super::ds;
@@ -362,6 +363,22 @@ impl Inner {
             .filter(|k| vouchers.iter().any(|v| v.vouches_for(zone, k)))
             .cloned()
             .collect();
+        let verifiable: Vec<DNSKEY> = vouched
+            .iter()
+            .filter(|k| key_supported(k))
+            .cloned()
+            .collect();
+        if !vouched.is_empty() && verifiable.is_empty() {
+            // RFC 4035 §5.2, RFC 6840 §5.2: we cannot check these keys
+            // (algorithm, or an RSA size ring refuses): insecure, not bogus.
+            return Ok(insecure(
+                format!(
+                    "{zone}: keys vouched for by its {what} use unsupported algorithms or sizes"
+                ),
+                expiry_cap.min(now + u64::from(set.set.ttl())),
+            ));
+        }
+        let vouched = verifiable;
         if vouched.is_empty() {
             set.security = Security::Bogus;
             return Ok(bogus(

@@ -56,7 +56,7 @@ fn from_nsec3(zone: &Name, outcome: Nsec3Outcome) -> DenialOutcome {
 }
 
 /// Proves an NXDOMAIN or NODATA answer for (qname, qtype).
-pub fn prove_negative(
+pub(crate) fn prove_negative(
     kind: NegativeKind,
     qname: &Name,
     qtype: RecordType,
@@ -104,7 +104,7 @@ pub fn prove_negative(
 /// Proves that `child` is a delegation from `zone` without DS: an
 /// unsigned (insecure) delegation, RFC 4035 §5.2, RFC 5155 §8.9 (opt-out
 /// spans make it insecure too, §8.6).
-pub fn prove_no_ds(
+pub(crate) fn prove_no_ds(
     child: &Name,
     zone: &Name,
     sets: &[ZoneRrset],
@@ -126,7 +126,7 @@ pub fn prove_no_ds(
 
 /// Proves that a wildcard expansion was legitimate: `qname` itself does not
 /// exist (RFC 4035 §5.3.4, RFC 5155 §8.8). `labels`: the RRSIG labels field.
-pub fn prove_wildcard_answer(
+pub(crate) fn prove_wildcard_answer(
     qname: &Name,
     labels: u8,
     zone: &Name,

@@ -108,13 +108,13 @@ pub fn verify_rrset(
     };
     for sig in sigs {
         let input = sig.input();
-        let Some(cost) = algorithm::verify_cost(input.algorithm) else {
+        if algorithm::verify_cost(input.algorithm).is_none() {
             note(Failure::new(
                 EdeCode::UnsupportedDnskeyAlgorithm,
                 format!("RRSIG algorithm {} not supported", input.algorithm),
             ));
             continue;
-        };
+        }
         let candidates = keys
             .iter()
             .filter(|k| key_algorithm(k) == input.algorithm && key_tag(k) == Some(input.key_tag))
@@ -122,6 +122,7 @@ pub fn verify_rrset(
         let mut any_key = false;
         for key in candidates {
             any_key = true;
+            let cost = algorithm::key_cost(key).unwrap_or(1);
             budget
                 .charge(BudgetKind::CryptoCost, cost)
                 .map_err(|e| Failure::new(EdeCode::DnssecBogus, e.to_string()))?;

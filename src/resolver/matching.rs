@@ -82,7 +82,10 @@ mod tests {
         assert!(response_matches(&q, &msg(7, true, WWW_UPPER, 1)));
         assert!(!response_matches(&q, &msg(8, true, WWW, 1)), "wrong ID");
         assert!(!response_matches(&q, &msg(7, true, WWW, 28)), "wrong type");
-        assert!(!response_matches(&q, &msg(7, true, b"\x03xxx\x07example\x00", 1)), "wrong name");
+        assert!(
+            !response_matches(&q, &msg(7, true, b"\x03xxx\x07example\x00", 1)),
+            "wrong name"
+        );
         assert!(!response_matches(&q, &msg(7, false, WWW, 1)), "QR clear");
     }
 
@@ -92,6 +95,9 @@ mod tests {
         for len in 0..q.len() {
             assert!(!response_matches(&q, &q[..len]));
         }
-        assert!(!response_matches(&q, b"\x00\x07\x80\x00\x00\x01\x00\x00\x00\x00\x00\x00\xc0\x0c"));
+        assert!(!response_matches(
+            &q,
+            b"\x00\x07\x80\x00\x00\x01\x00\x00\x00\x00\x00\x00\xc0\x0c"
+        ));
     }
 }

@@ -158,15 +158,17 @@ impl Inner {
                             }
                         }
                     }
-                    (ZoneTrust::Secure { .. }, false) => {
-                        if authority.iter().all(|s| s.security != Security::Bogus) {
-                            // A secure zone must sign its denial (RFC 4035 §3.1.3).
-                            let why = ExtendedError::new(
-                                EdeCode::NsecMissing,
-                                format!("{zone}: negative answer for {name} {qtype} without signed proof"),
-                            );
-                            mark(authority, Security::Bogus, Some(why));
-                        }
+                    // A secure zone must sign its denial (RFC 4035 §3.1.3).
+                    (ZoneTrust::Secure { .. }, false)
+                        if authority.iter().all(|s| s.security != Security::Bogus) =>
+                    {
+                        let why = ExtendedError::new(
+                            EdeCode::NsecMissing,
+                            format!(
+                                "{zone}: negative answer for {name} {qtype} without signed proof"
+                            ),
+                        );
+                        mark(authority, Security::Bogus, Some(why));
                     }
                     _ => {}
                 }
