@@ -3,3 +3,4 @@
 //! scenario tests (`mod sim;`) and the benches (`#[path]`).
 #![allow(dead_code)]
 pub mod denial_chain;
+pub mod signer;
