@@ -5,7 +5,6 @@
 //! Run: `cargo bench --bench dnssec`.
 
 #[path = "../tests/sim/mod.rs"]
-#[allow(dead_code)]
 mod sim;
 
 use std::hint::black_box;
