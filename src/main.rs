@@ -1,5 +1,2 @@
-//! The `anchord` binary: see `anchord --help`.
-
-fn main() -> std::process::ExitCode {
-    anchord::cli::main()
-}
+//! TEMP: cli disabled.
+fn main() {}
