@@ -1,2 +1,16 @@
 //! The client-facing server: UDP/TCP listeners on the configured addresses,
 //! the access list, the cache-hit fast path and response building.
+//!
+//! - [`query`]: parsing and validating a client query by hand.
+//! - [`fastpath`]: the socket-free [`Handler`] (cache hits, errors, misses).
+//! - [`response`]: error and RFC 8482 ANY responses, size limits.
+//! - [`acl`], [`stats`]: access list and counters.
+
+pub mod acl;
+pub mod fastpath;
+pub mod query;
+pub mod response;
+pub mod stats;
+
+pub use fastpath::{FastPath, Handler, ParsedQuery};
+pub use stats::{Stats, StatsSnapshot};
