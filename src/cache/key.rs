@@ -120,7 +120,10 @@ mod tests {
         let o = r.to_owned_key();
         assert_eq!(h(&r), h(&o));
         assert!(r.equivalent(&o));
-        let other = KeyRef { dnssec_ok: false, ..r };
+        let other = KeyRef {
+            dnssec_ok: false,
+            ..r
+        };
         assert!(!other.equivalent(&o));
     }
 }

@@ -115,12 +115,7 @@ fn get_u32(buf: &[u8], at: usize) -> Option<u32> {
 
 /// Appends an OPT pseudo-RR (RFC 6891 §6.1.2) with an optional EDE option
 /// (RFC 8914 §2: INFO-CODE u16, then UTF-8 EXTRA-TEXT).
-pub fn push_opt(
-    out: &mut Vec<u8>,
-    opt: OptParams,
-    ext_rcode: u8,
-    ede: Option<&ExtendedError>,
-) {
+pub fn push_opt(out: &mut Vec<u8>, opt: OptParams, ext_rcode: u8, ede: Option<&ExtendedError>) {
     out.push(0); // root owner name
     out.extend_from_slice(&OPT_TYPE.to_be_bytes());
     out.extend_from_slice(&opt.udp_size.to_be_bytes());
@@ -265,7 +260,10 @@ impl StoredAnswer {
 
     /// The response for one client at `now`.
     pub fn render(&self, p: &RenderParams<'_>, now: u64) -> Vec<u8> {
-        let ede_len = self.ede.as_ref().map_or(0, |e| e.text.len().min(MAX_EDE_TEXT) + 6);
+        let ede_len = self
+            .ede
+            .as_ref()
+            .map_or(0, |e| e.text.len().min(MAX_EDE_TEXT) + 6);
         let mut out = Vec::with_capacity(self.wire.len() + 11 + ede_len);
         out.extend_from_slice(&self.wire);
         put_u16(&mut out, 0, p.id);

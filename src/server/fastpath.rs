@@ -215,13 +215,7 @@ impl Handler {
     }
 
     fn render_params<'a>(&self, v: &'a QueryView<'_>, tcp: bool) -> RenderParams<'a> {
-        params(
-            &v.header,
-            v.qname,
-            v.edns,
-            self.edns_size,
-            tcp,
-        )
+        params(&v.header, v.qname, v.edns, self.edns_size, tcp)
     }
 
     /// Resolves a missed query and returns the response bytes.
@@ -266,11 +260,15 @@ impl Handler {
                 tx.send_replace(stored.clone());
                 stored
             }
-            Err(mut rx) => match rx.wait_for(Option::is_some).await {
-                Ok(v) => v.clone(),
-                // The leader went away without an answer: resolve ourselves.
-                Err(_) => self.resolve_and_store(q).await,
-            },
+            Err(mut rx) => {
+                // The watch guard is dropped before any further await.
+                let shared = rx.wait_for(Option::is_some).await.ok().map(|v| v.clone());
+                match shared {
+                    Some(v) => v,
+                    // The leader went away without an answer: resolve ourselves.
+                    None => self.resolve_and_store(q).await,
+                }
+            }
         }
     }
 
@@ -316,7 +314,10 @@ impl Handler {
             Err(e) => {
                 tracing::warn!(error = %e, name = %name, "cannot encode response");
                 let fail = Resolution::servfail(
-                    Some(ExtendedError::new(EdeCode::Other, "response encoding failed")),
+                    Some(ExtendedError::new(
+                        EdeCode::Other,
+                        "response encoding failed",
+                    )),
                     0,
                 );
                 StoredAnswer::build(&name, qtype, q.key.qclass, &fail, false, now, 0).ok()?

@@ -4,13 +4,18 @@
 //! - [`query`]: parsing and validating a client query by hand.
 //! - [`fastpath`]: the socket-free [`Handler`] (cache hits, errors, misses).
 //! - [`response`]: error and RFC 8482 ANY responses, size limits.
+//! - [`udp`], [`tcp`]: the listeners; [`listen`]: the [`Server`] that binds and runs them.
 //! - [`acl`], [`stats`]: access list and counters.
 
 pub mod acl;
 pub mod fastpath;
+pub mod listen;
 pub mod query;
 pub mod response;
 pub mod stats;
+pub mod tcp;
+pub mod udp;
 
 pub use fastpath::{FastPath, Handler, ParsedQuery};
+pub use listen::{FlushHandle, Server, ServerError, Transport};
 pub use stats::{Stats, StatsSnapshot};

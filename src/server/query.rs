@@ -250,7 +250,10 @@ mod tests {
         let q = query(b"\xc0\x0c", 1);
         assert!(matches!(
             parse(&q),
-            Err(Reject::Error { rcode: RCODE_FORMERR, .. })
+            Err(Reject::Error {
+                rcode: RCODE_FORMERR,
+                ..
+            })
         ));
     }
 
@@ -265,7 +268,10 @@ mod tests {
         let q = query(&name, 1);
         assert!(matches!(
             parse(&q),
-            Err(Reject::Error { rcode: RCODE_FORMERR, .. })
+            Err(Reject::Error {
+                rcode: RCODE_FORMERR,
+                ..
+            })
         ));
     }
 }
