@@ -221,7 +221,12 @@ impl StoredAnswer {
                 ttl_offsets.push(start);
             }
         }
-        let qname_len = lower_qname.len();
+        // The qname is the plain uncompressed name at offset 12 (the first
+        // name in the message cannot be compressed); the render step
+        // overwrites it with the client's bytes.
+        let qname_len = skip_name(&buf, HEADER_LEN)
+            .and_then(|end| end.checked_sub(HEADER_LEN))
+            .ok_or(EncodeError::QuestionMismatch)?;
         let mut offsets = Vec::with_capacity(ttl_offsets.len());
         for start in ttl_offsets {
             let ttl_at = skip_name(&buf, start).ok_or(EncodeError::QuestionMismatch)? + 4;
@@ -230,11 +235,6 @@ impl StoredAnswer {
         }
         if buf.len() > usize::from(u16::MAX) {
             return Err(EncodeError::TooLarge(buf.len()));
-        }
-        // The render step overwrites the qname with the client's bytes, so the
-        // stored one must be the plain uncompressed name at offset 12.
-        if skip_name(&buf, HEADER_LEN) != Some(HEADER_LEN + qname_len) {
-            return Err(EncodeError::QuestionMismatch);
         }
         Ok(Self {
             wire: buf.into_boxed_slice(),

@@ -19,3 +19,6 @@ pub mod udp;
 pub use fastpath::{FastPath, Handler, ParsedQuery};
 pub use listen::{FlushHandle, Server, ServerError, Transport};
 pub use stats::{Stats, StatsSnapshot};
+
+#[cfg(test)]
+mod tests;
