@@ -19,9 +19,11 @@ use crate::resolver::api::{QueryOpts, Question, Resolution, Resolve};
 use crate::resolver::network::BoxFuture;
 use crate::server::{FastPath, Handler};
 
+type AnswerFn = Box<dyn Fn(&Question, QueryOpts) -> Resolution + Send + Sync>;
+
 /// A resolver answering from a fixed function, counting calls.
 struct Fake {
-    answer: Box<dyn Fn(&Question, QueryOpts) -> Resolution + Send + Sync>,
+    answer: AnswerFn,
     calls: AtomicUsize,
     delay: Duration,
     seen: Mutex<Vec<(Question, QueryOpts)>>,
