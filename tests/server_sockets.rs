@@ -222,3 +222,54 @@ async fn port_conflict_fails_fast() {
     let err = Server::bind(&c, Arc::new(Fake), Arc::new(SystemClock::new())).await;
     assert!(err.is_err());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wildcard_listener_replies_from_the_queried_address() {
+    let mut c = config();
+    c.server.listen = vec!["0.0.0.0:0".parse().unwrap()];
+    let r = start(&c).await;
+    // 127.0.0.2 reaches the wildcard socket, but routing would pick
+    // 127.0.0.1 as the source of a reply to 127.0.0.1: pktinfo must not.
+    let target = SocketAddr::new([127, 0, 0, 2].into(), r.udp.port());
+    let s = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    for (id, name) in [(1u16, "www.example.com"), (2, "www.example.com")] {
+        s.send_to(&query(id, name), target).await.unwrap();
+        let mut buf = vec![0u8; 1500];
+        let (n, from) = timeout(Duration::from_secs(2), s.recv_from(&mut buf))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(from, target, "reply from the address queried");
+        assert_eq!(&buf[..2], &id.to_be_bytes());
+        assert!(n > 12);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ipv6_wildcard_listener_answers() {
+    let mut c = config();
+    c.server.listen = vec!["[::]:0".parse().unwrap()];
+    c.server.threads = 1;
+    let Ok(server) = Server::bind(&c, Arc::new(Fake), Arc::new(SystemClock::new())).await else {
+        return; // no IPv6 in this environment
+    };
+    let port = server.local_addrs()[0].0.port();
+    let Ok(s) = UdpSocket::bind("[::1]:0").await else {
+        return;
+    };
+    let (tx, rx) = oneshot::channel::<()>();
+    let done = tokio::spawn(async move { server.run(async { rx.await.ok() }).await });
+    let target = SocketAddr::new(std::net::Ipv6Addr::LOCALHOST.into(), port);
+    s.send_to(&query(7, "www.example.com"), target)
+        .await
+        .unwrap();
+    let mut buf = vec![0u8; 1500];
+    let (_, from) = timeout(Duration::from_secs(2), s.recv_from(&mut buf))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(from, target);
+    assert_eq!(&buf[..2], &[0, 7]);
+    tx.send(()).unwrap();
+    done.await.unwrap();
+}

@@ -166,7 +166,13 @@ impl Server {
         let mut tasks = JoinSet::new();
         let misses = Arc::new(Semaphore::new(MAX_UDP_MISSES));
         for s in &self.udp {
-            tasks.spawn(serve_udp(s.clone(), self.handler.clone(), misses.clone()));
+            let wildcard = s.local_addr().is_ok_and(|a| a.ip().is_unspecified());
+            tasks.spawn(serve_udp(
+                s.clone(),
+                self.handler.clone(),
+                misses.clone(),
+                wildcard,
+            ));
         }
         for l in &self.tcp {
             tasks.spawn(serve_tcp(

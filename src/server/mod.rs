@@ -4,12 +4,13 @@
 //! - [`query`]: parsing and validating a client query by hand.
 //! - [`fastpath`]: the socket-free [`Handler`] (cache hits, errors, misses).
 //! - [`response`]: error and RFC 8482 ANY responses, size limits.
-//! - [`udp`], [`tcp`]: the listeners; [`listen`]: the [`Server`] that binds and runs them.
+//! - [`udp`] (with [`pktinfo`] on wildcard addresses), [`tcp`]: the listeners; [`listen`]: the [`Server`] that binds and runs them.
 //! - [`acl`], [`stats`]: access list and counters.
 
 pub mod acl;
 pub mod fastpath;
 pub mod listen;
+pub mod pktinfo;
 pub mod query;
 pub mod response;
 pub mod stats;

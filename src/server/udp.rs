@@ -12,6 +12,7 @@ use tokio::net::UdpSocket;
 use tokio::sync::Semaphore;
 
 use crate::server::fastpath::{FastPath, Handler};
+use crate::server::pktinfo::{self, Local};
 use crate::server::stats::bump;
 
 /// Largest datagram we accept (RFC 6891 allows up to 65535).
@@ -31,14 +32,40 @@ pub fn bind_udp(addr: SocketAddr, reuse_port: bool) -> io::Result<UdpSocket> {
     let _ = s.set_recv_buffer_size(1 << 20);
     s.set_nonblocking(true)?;
     s.bind(&addr.into())?;
-    UdpSocket::from_std(s.into())
+    let sock = UdpSocket::from_std(s.into())?;
+    if addr.ip().is_unspecified() {
+        pktinfo::enable(&sock, addr.is_ipv6())?;
+    }
+    Ok(sock)
 }
 
-/// Serves one UDP socket until the task is aborted.
-pub async fn serve_udp(sock: Arc<UdpSocket>, handler: Arc<Handler>, misses: Arc<Semaphore>) {
+/// Sends one response, from the query's destination address when known.
+async fn reply(sock: &UdpSocket, data: &[u8], client: SocketAddr, local: Option<Local>) {
+    let r = match local {
+        Some(_) => pktinfo::send(sock, data, client, local).await,
+        None => sock.send_to(data, client).await,
+    };
+    if let Err(e) = r {
+        tracing::debug!(error = %e, %client, "udp send");
+    }
+}
+
+/// Serves one UDP socket until the task is aborted. `wildcard`: the socket
+/// is bound to 0.0.0.0 or :: and has pktinfo enabled ([`pktinfo::enable`]).
+pub async fn serve_udp(
+    sock: Arc<UdpSocket>,
+    handler: Arc<Handler>,
+    misses: Arc<Semaphore>,
+    wildcard: bool,
+) {
     let mut buf = vec![0u8; RECV_BUF];
     loop {
-        let (n, client) = match sock.recv_from(&mut buf).await {
+        let received = if wildcard {
+            pktinfo::recv(&sock, &mut buf).await
+        } else {
+            sock.recv_from(&mut buf).await.map(|(n, a)| (n, a, None))
+        };
+        let (n, client, local) = match received {
             Ok(x) => x,
             Err(e) => {
                 // Transient errors (ICMP-induced, ENOBUFS): back off briefly
@@ -50,9 +77,7 @@ pub async fn serve_udp(sock: Arc<UdpSocket>, handler: Arc<Handler>, misses: Arc<
         };
         let Some(packet) = buf.get(..n) else { continue };
         match handler.fast_path(packet, client, false) {
-            FastPath::Answer(resp) => {
-                let _ = sock.send_to(&resp, client).await;
-            }
+            FastPath::Answer(resp) => reply(&sock, &resp, client, local).await,
             FastPath::Drop => {}
             FastPath::Miss(q) => {
                 // Bounded in-flight resolutions: beyond the cap, drop (the
@@ -65,7 +90,7 @@ pub async fn serve_udp(sock: Arc<UdpSocket>, handler: Arc<Handler>, misses: Arc<
                 let s = sock.clone();
                 tokio::spawn(async move {
                     let resp = h.resolve_miss(q).await;
-                    let _ = s.send_to(&resp, client).await;
+                    reply(&s, &resp, client, local).await;
                     drop(permit);
                 });
             }
