@@ -231,6 +231,15 @@ impl StoredAnswer {
         for start in ttl_offsets {
             let ttl_at = skip_name(&buf, start).ok_or(EncodeError::QuestionMismatch)? + 4;
             let off = u16::try_from(ttl_at).map_err(|_| EncodeError::TooLarge(buf.len()))?;
+            // No record is handed out with a TTL beyond how long we keep the
+            // answer (cache.max_ttl / max_negative_ttl apply to clients too).
+            if ttl > 0 {
+                if let Some(orig) = get_u32(&buf, ttl_at) {
+                    if let Some(s) = buf.get_mut(ttl_at..ttl_at + 4) {
+                        s.copy_from_slice(&orig.min(ttl).to_be_bytes());
+                    }
+                }
+            }
             offsets.push(off);
         }
         if buf.len() > usize::from(u16::MAX) {
@@ -395,5 +404,149 @@ impl AnswerCache {
         } else {
             res.cache_ttl.max(self.min_ttl).min(self.max_ttl)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dnssec::state::EdeCode;
+    use hickory_proto::op::Message;
+    use hickory_proto::rr::rdata::{A, SOA};
+    use hickory_proto::rr::RData;
+
+    fn name(s: &str) -> Name {
+        Name::from_ascii(s).unwrap()
+    }
+
+    fn res() -> Resolution {
+        Resolution {
+            rcode: ResponseCode::NoError,
+            answer: vec![
+                Record::from_rdata(name("a.example."), 100, RData::A(A::new(192, 0, 2, 1))),
+                Record::from_rdata(name("a.example."), 50_000, RData::A(A::new(192, 0, 2, 2))),
+            ],
+            authority: vec![Record::from_rdata(
+                name("example."),
+                80,
+                RData::SOA(SOA::new(
+                    name("ns.example."),
+                    name("h.example."),
+                    1,
+                    2,
+                    3,
+                    4,
+                    5,
+                )),
+            )],
+            security: Security::Secure,
+            ede: Some(ExtendedError::new(EdeCode::Other, "é".repeat(150))),
+            cache_ttl: 1000,
+        }
+    }
+
+    fn params(qname: &[u8]) -> RenderParams<'_> {
+        RenderParams {
+            id: 0xBEEF,
+            rd: true,
+            cd: false,
+            ad_requested: true,
+            client_qname: qname,
+            edns: Some(OptParams {
+                udp_size: 1232,
+                dnssec_ok: true,
+            }),
+            limit: 65_535,
+        }
+    }
+
+    #[test]
+    fn ttls_are_capped_and_count_down_in_every_section() {
+        let s = StoredAnswer::build(
+            &name("a.example."),
+            RecordType::A,
+            1,
+            &res(),
+            true,
+            1000,
+            1000,
+        )
+        .unwrap();
+        assert_eq!(s.ttl_offsets.len(), 3);
+        assert_eq!(s.expires_at, 2000);
+        let out = s.render(&params(b"\x01A\x07EXAMPLE\x00"), 1030);
+        let m = Message::from_vec(&out).unwrap();
+        assert_eq!(m.metadata.id, 0xBEEF);
+        assert!(m.metadata.authentic_data);
+        let ttls: Vec<u32> = m
+            .answers
+            .iter()
+            .chain(&m.authorities)
+            .map(|r| r.ttl)
+            .collect();
+        // 100 - 30, min(50000, 1000) - 30, 80 - 30.
+        assert_eq!(ttls, vec![70, 970, 50]);
+        assert_eq!(&out[12..23], b"\x01A\x07EXAMPLE\x00");
+        // Past a record's TTL it stays at 0 until the entry expires.
+        let m = Message::from_vec(&s.render(&params(b"\x01a\x07example\x00"), 1500)).unwrap();
+        assert_eq!(m.answers[0].ttl, 0);
+        assert!(!s.is_expired(1999));
+        assert!(s.is_expired(2000));
+    }
+
+    #[test]
+    fn ede_text_is_cut_on_a_char_boundary_and_dropped_when_truncating() {
+        let s = StoredAnswer::build(&name("a.example."), RecordType::A, 1, &res(), true, 0, 10)
+            .unwrap();
+        let out = s.render(&params(b"\x01a\x07example\x00"), 0);
+        let m = Message::from_vec(&out).unwrap();
+        assert!(m.edns.is_some());
+        // 150 two-byte chars cut to 200 bytes: 100 chars.
+        assert!(out.ends_with("é".repeat(100).as_bytes()));
+        let mut p = params(b"\x01a\x07example\x00");
+        p.limit = 512;
+        let mut big = res();
+        big.ede = Some(ExtendedError::new(EdeCode::Other, "x".repeat(200)));
+        big.answer = (0..40)
+            .map(|i| Record::from_rdata(name("a.example."), 9, RData::A(A::new(10, 0, 0, i))))
+            .collect();
+        let s =
+            StoredAnswer::build(&name("a.example."), RecordType::A, 1, &big, true, 0, 10).unwrap();
+        let out = s.render(&p, 0);
+        assert!(out.len() <= 512);
+        assert!(out[2] & 0x02 != 0);
+        let m = Message::from_vec(&out).unwrap();
+        assert!(m.answers.is_empty());
+        assert!(m.edns.is_some());
+    }
+
+    #[test]
+    fn cache_get_skips_expired_and_clear_empties() {
+        let c = AnswerCache::new(&CacheConfig::default());
+        let s = Arc::new(
+            StoredAnswer::build(&name("a.example."), RecordType::A, 1, &res(), false, 0, 10)
+                .unwrap(),
+        );
+        let key = KeyRef {
+            name: b"\x01a\x07example\x00",
+            qtype: 1,
+            qclass: 1,
+            dnssec_ok: false,
+            checking_disabled: false,
+        };
+        c.insert(key.to_owned_key(), s);
+        assert!(c.get(&key, 9).is_some());
+        assert!(c.get(&key, 10).is_none());
+        assert!(c
+            .get(
+                &KeyRef {
+                    dnssec_ok: true,
+                    ..key
+                },
+                0
+            )
+            .is_none());
+        c.clear();
+        assert!(c.is_empty());
     }
 }
