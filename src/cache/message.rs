@@ -358,7 +358,9 @@ impl std::fmt::Debug for AnswerCache {
 impl AnswerCache {
     pub fn new(cfg: &CacheConfig) -> Self {
         Self {
-            cache: quick_cache::sync::Cache::new(cfg.size.max(1)),
+            // Clamped so an absurd configured size cannot overflow sizing
+            // arithmetic; quick_cache allocates lazily either way.
+            cache: quick_cache::sync::Cache::new(cfg.size.clamp(1, 1 << 32)),
             min_ttl: cfg.min_ttl,
             max_ttl: cfg.max_ttl,
             max_negative_ttl: cfg.max_negative_ttl,

@@ -154,7 +154,13 @@ impl Server {
             tcp,
             tcp_settings: TcpSettings {
                 idle: Duration::from_millis(config.server.tcp_idle_timeout_ms),
-                connections: Arc::new(Semaphore::new(config.server.tcp_max_connections)),
+                // Clamped: Semaphore::new panics above MAX_PERMITS.
+                connections: Arc::new(Semaphore::new(
+                    config
+                        .server
+                        .tcp_max_connections
+                        .min(Semaphore::MAX_PERMITS),
+                )),
             },
         })
     }

@@ -112,7 +112,8 @@ fn read_qname(p: &[u8], lower: &mut [u8; MAX_NAME]) -> Option<usize> {
     }
 }
 
-/// Skips one resource record at `pos`; returns (type, class, ttl, rdata range end, owner-is-root, next offset).
+/// Skips one resource record at `pos`; returns its type, class, TTL,
+/// whether its owner is the root, and the offset of the next record.
 fn skip_rr(p: &[u8], pos: usize) -> Option<(u16, u16, u32, bool, usize)> {
     let after_name = skip_name(p, pos)?;
     let root = after_name == pos + 1;
