@@ -273,3 +273,37 @@ async fn ipv6_wildcard_listener_answers() {
     tx.send(()).unwrap();
     done.await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tcp_garbage_and_flush() {
+    let c = config();
+    let server = Server::bind(&c, Arc::new(Fake), Arc::new(SystemClock::new()))
+        .await
+        .unwrap();
+    let flush = server.flush_handle();
+    let stats = server.stats();
+    let addrs = server.local_addrs();
+    let tcp = addrs.iter().find(|a| a.1 == Transport::Tcp).unwrap().0;
+    let udp = addrs.iter().find(|a| a.1 == Transport::Udp).unwrap().0;
+    let (tx, rx) = oneshot::channel::<()>();
+    let done = tokio::spawn(async move { server.run(async { rx.await.ok() }).await });
+
+    // Zero-length frames, junk, then a half-sent frame and a hang-up.
+    let mut t = TcpStream::connect(tcp).await.unwrap();
+    t.write_all(&[0, 0, 0, 3, 1, 2, 3, 0, 12]).await.unwrap();
+    t.write_all(&[0xFF; 12]).await.unwrap();
+    t.write_all(&[0, 40, 1]).await.unwrap();
+    drop(t);
+
+    udp_ask(udp, &query(1, "www.example.com")).await;
+    udp_ask(udp, &query(2, "www.example.com")).await;
+    let hits = stats.snapshot().cache_hits;
+    assert!(hits >= 1);
+    flush.flush();
+    udp_ask(udp, &query(3, "www.example.com")).await;
+    assert_eq!(stats.snapshot().cache_hits, hits, "flushed: a miss");
+    let resp = udp_ask(udp, &query(4, "www.example.com")).await;
+    assert_eq!(&resp[..2], &[0, 4]);
+    tx.send(()).unwrap();
+    done.await.unwrap();
+}

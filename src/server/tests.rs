@@ -567,7 +567,12 @@ async fn fuzzed_packets_never_crash_the_handler() {
             // Compression loops and pointers everywhere, plus counts.
             _ => {
                 let mut p = vec![0, 1, 0, 0, 0, 1, 0, 1, 0, 1, 0, 3];
-                p.extend_from_slice(&[0xC0, 0x0C, 0, 1, 0, 1]);
+                if rng.random_bool(0.5) {
+                    // A pointer loop as the qname.
+                    p.extend_from_slice(&[0xC0, 0x0C, 0, 1, 0, 1]);
+                } else {
+                    p.extend_from_slice(&[1, b'a', 0, 0, 1, 0, 1]);
+                }
                 for _ in 0..rng.random_range(0..8) {
                     p.extend_from_slice(&[0xC0, rng.random(), 0, 41, 0xFF, 0xFF]);
                     p.extend_from_slice(&[0, 0, 0, 0, 0, rng.random_range(0..4)]);
