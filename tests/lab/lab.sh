@@ -32,6 +32,7 @@ OUTSIDE_IP=10.53.0.9
 log() { printf 'lab: %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 in_ns() { ip netns exec "$LAB_NS" "$@"; }
+ns_exists() { ip netns list 2>/dev/null | awk -v n="$LAB_NS" '$1 == n { f = 1 } END { exit !f }'; }
 
 # quiet CMD...: run CMD, show its stderr only if it fails (the signers warn
 # about deprecated algorithms and expired signatures, which the lab wants).
@@ -79,7 +80,8 @@ sign_bind() {
     esac
     local now
     now=$(date +%s)
-    quiet dnssec-signzone -q -S -K "$LAB_DIR/keys/$zone" -o "$zone" -O full \
+    quiet dnssec-signzone -q -S -K "$LAB_DIR/keys/$zone" -d "$LAB_DIR/keys/$zone" \
+        -o "$zone" -O full \
         -s "$((now - SIG_START_OFFSET))" -e "$((now + SIG_END_OFFSET))" \
         "${nsec3[@]}" "$@" -f "$LAB_DIR/signed/$zone.signed" \
         "$LAB_DIR/zones/$zone.zone"
@@ -358,7 +360,7 @@ cmd_down() {
             [[ $pid =~ ^[0-9]+$ ]] && kill "$pid" 2>/dev/null || true
         done
     fi
-    if ip netns list 2>/dev/null | grep -qw -- "^$LAB_NS"; then
+    if ns_exists; then
         # Anything still running in our namespace was started by this lab.
         for ((i = 0; i < 25; i++)); do
             [[ -z $(ip netns pids "$LAB_NS" 2>/dev/null) ]] && break
@@ -388,7 +390,8 @@ cmd_up() {
 
 cmd_status() {
     local pidf
-    ip netns list | grep -w -- "^$LAB_NS" || { echo "namespace $LAB_NS: absent"; return 1; }
+    ns_exists || { echo "namespace $LAB_NS: absent"; return 1; }
+    echo "namespace $LAB_NS: present (work dir $LAB_DIR)"
     for pidf in "$LAB_DIR"/run/*.pid; do
         [[ -f $pidf ]] || continue
         if kill -0 "$(cat "$pidf")" 2>/dev/null; then
