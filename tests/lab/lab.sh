@@ -45,7 +45,7 @@ quiet() {
 require_tools() {
     local missing=() t
     for t in ip nsd knotd unbound dig kdig dnssec-keygen dnssec-signzone \
-        dnssec-dsfromkey ldns-keygen ldns-signzone ldns-key2ds; do
+        dnssec-dsfromkey ldns-keygen ldns-signzone; do
         command -v "$t" >/dev/null 2>&1 || missing+=("$t")
     done
     ((${#missing[@]} == 0)) || die "missing tools: ${missing[*]}"
