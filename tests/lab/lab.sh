@@ -3,7 +3,7 @@
 # real authoritative servers (NSD and Knot) inside a network namespace, plus
 # a reference validating resolver (Unbound from Debian).
 #
-# Usage: tests/lab/lab.sh up|down|status|dig ARGS...|exec CMD...
+# Usage: tests/lab/lab.sh up|down|status|dig ARGS...|exec CMD...|anchord-config [ADDR]
 #
 # Environment:
 #   LAB_NS   network namespace name        (default: anchord-lab)
@@ -402,6 +402,27 @@ cmd_status() {
     done
 }
 
+# An anchord configuration for the lab on ADDR (default 127.53.0.100).
+cmd_anchord_config() {
+    local addr=${1:-127.53.0.100}
+    cat <<EOF
+[server]
+listen = ["$addr:53"]
+allow = ["127.0.0.0/8"]
+
+[upstream]
+allow_localhost_targets = true
+ipv6 = false
+
+[iterator]
+root_hints = "$LAB_DIR/lab.hints"
+
+[dnssec]
+builtin_root_anchor = false
+trust_anchor_files = ["$LAB_DIR/lab-anchor.ds"]
+EOF
+}
+
 case "${1:-}" in
 up) cmd_up ;;
 down) cmd_down ;;
@@ -414,8 +435,12 @@ exec)
     shift
     in_ns "$@"
     ;;
+anchord-config)
+    shift
+    cmd_anchord_config "$@"
+    ;;
 *)
-    echo "usage: $0 up|down|status|dig ARGS...|exec CMD..." >&2
+    echo "usage: $0 up|down|status|dig ARGS...|exec CMD...|anchord-config [ADDR]" >&2
     exit 2
     ;;
 esac
