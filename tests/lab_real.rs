@@ -61,6 +61,8 @@ struct Case {
     ad: bool,
     /// Also query with Knot's kdig (a second, independent client).
     kdig: bool,
+    /// Set the CD bit (RFC 4035 §3.2.2: the client validates itself).
+    cd: bool,
 }
 
 const fn case(
@@ -78,6 +80,25 @@ const fn case(
         rcode,
         ad,
         kdig,
+        cd: false,
+    }
+}
+
+/// A case queried with CD=1.
+const fn cd_case(
+    group: Group,
+    name: &'static str,
+    qtype: &'static str,
+    rcode: &'static str,
+) -> Case {
+    Case {
+        group,
+        name,
+        qtype,
+        rcode,
+        ad: false,
+        kdig: true,
+        cd: true,
     }
 }
 
@@ -120,6 +141,8 @@ const CASES: &[Case] = &[
     case(Negative, "nx.rsasha1.test.", "A", "NXDOMAIN", true, false),
     case(Negative, "nx.ed25519.test.", "A", "NXDOMAIN", true, false),
     case(Negative, "nx.p384.test.", "A", "NXDOMAIN", true, false),
+    case(Negative, "insecure.test.", "DS", "NOERROR", true, false),
+    case(Secure, "nsec8.test.", "DS", "NOERROR", true, false),
     // Insecure: unsigned delegation, opt-out span.
     case(Insecure, "www.insecure.test.", "A", "NOERROR", false, true),
     case(
@@ -132,12 +155,40 @@ const CASES: &[Case] = &[
     ),
     // RFC 5155 §9.2: an opt-out span cannot prove the name absent securely.
     case(Insecure, "nx.optout.test.", "A", "NXDOMAIN", false, false),
+    case(
+        Insecure,
+        "unsigned.optout.test.",
+        "DS",
+        "NOERROR",
+        false,
+        false,
+    ),
+    case(
+        Insecure,
+        "www.insecure.test.",
+        "DS",
+        "NOERROR",
+        false,
+        false,
+    ),
     // Bogus: bad signature, expired signatures, DS matching no DNSKEY.
     case(Bogus, "www.bogus.test.", "A", "SERVFAIL", false, true),
     case(Bogus, "www.expired.test.", "A", "SERVFAIL", false, false),
     case(Bogus, "www.dsmismatch.test.", "A", "SERVFAIL", false, true),
     // Only the A RRSIG is corrupted; the rest of bogus.test. is fine.
     case(Bogus, "www.bogus.test.", "AAAA", "NOERROR", true, false),
+    case(
+        Bogus,
+        "dsmismatch.test.",
+        "DNSKEY",
+        "SERVFAIL",
+        false,
+        false,
+    ),
+    case(Bogus, "expired.test.", "SOA", "SERVFAIL", false, false),
+    // With CD=1 the bogus data is returned, without AD.
+    cd_case(Bogus, "www.bogus.test.", "A", "NOERROR"),
+    cd_case(Bogus, "www.expired.test.", "A", "NOERROR"),
     // Mail records and CNAME chains across zones.
     case(MailAndCname, "nsec8.test.", "MX", "NOERROR", true, true),
     case(MailAndCname, "mx.nsec8.test.", "A", "NOERROR", true, false),
@@ -387,7 +438,7 @@ trust_anchor_files = ["{anchor}"]
                 ));
             }
             // Any answer at all (even SERVFAIL) means it is listening.
-            if query(lab, addr, ".", "SOA", Client::Dig, Proto::Udp, 1).is_ok() {
+            if query(lab, addr, ".", "SOA", How::dig(1)).is_ok() {
                 return Ok(me);
             }
             if Instant::now() > deadline {
@@ -452,16 +503,35 @@ impl std::fmt::Display for Outcome {
     }
 }
 
-/// Query `server` with dig or kdig (DO bit set, RD set) inside the lab.
-fn query(
-    lab: &Lab,
-    server: &str,
-    name: &str,
-    qtype: &str,
+/// How to ask: client program, transport, CD bit, timeout.
+#[derive(Clone, Copy, Debug)]
+struct How {
     client: Client,
     proto: Proto,
+    cd: bool,
     timeout_s: u32,
-) -> Result<Outcome, String> {
+}
+
+impl How {
+    /// Plain dig over UDP.
+    const fn dig(timeout_s: u32) -> How {
+        How {
+            client: Client::Dig,
+            proto: Proto::Udp,
+            cd: false,
+            timeout_s,
+        }
+    }
+}
+
+/// Query `server` with dig or kdig (DO bit set, RD set) inside the lab.
+fn query(lab: &Lab, server: &str, name: &str, qtype: &str, how: How) -> Result<Outcome, String> {
+    let How {
+        client,
+        proto,
+        cd,
+        timeout_s,
+    } = how;
     let at = format!("@{server}");
     let mut cmd = match client {
         Client::Dig => {
@@ -481,6 +551,9 @@ fn query(
             c
         }
     };
+    if cd {
+        cmd.arg("+cd");
+    }
     cmd.args([&at, name, qtype]);
     let out = cmd
         .output()
@@ -547,8 +620,20 @@ fn run_chunk(lab: &Lab, server: &str, chunk: &[(&Case, (Client, Proto))]) -> Vec
             .iter()
             .map(|&(c, (client, proto))| {
                 s.spawn(move || {
-                    let label = format!("{} {} ({client:?}/{proto:?})", c.name, c.qtype);
-                    let got = query(lab, server, c.name, c.qtype, client, proto, 4);
+                    let cd = if c.cd { " +cd" } else { "" };
+                    let label = format!("{} {}{cd} ({client:?}/{proto:?})", c.name, c.qtype);
+                    let got = query(
+                        lab,
+                        server,
+                        c.name,
+                        c.qtype,
+                        How {
+                            client,
+                            proto,
+                            cd: c.cd,
+                            timeout_s: 4,
+                        },
+                    );
                     let want = Outcome {
                         rcode: c.rcode.into(),
                         ad: c.ad,
@@ -833,15 +918,7 @@ fn anchord_survives_fuzz() {
         "anchord died during the fuzz corpus:\n{}",
         d.log_tail()
     );
-    let got = query(
-        lab,
-        ANCHORD_FUZZ,
-        "www.nsec8.test.",
-        "A",
-        Client::Dig,
-        Proto::Udp,
-        4,
-    );
+    let got = query(lab, ANCHORD_FUZZ, "www.nsec8.test.", "A", How::dig(4));
     assert_eq!(
         got,
         Ok(Outcome {
@@ -859,15 +936,7 @@ fn unbound_survives_fuzz() {
     let Some(lab) = lab() else { return };
     let _turn = exclusive_turn();
     send_fuzz(lab, UNBOUND);
-    let got = query(
-        lab,
-        UNBOUND,
-        "www.nsec8.test.",
-        "A",
-        Client::Dig,
-        Proto::Udp,
-        4,
-    );
+    let got = query(lab, UNBOUND, "www.nsec8.test.", "A", How::dig(4));
     assert_eq!(
         got,
         Ok(Outcome {
