@@ -923,16 +923,33 @@ fn anchord_survives_fuzz() {
         "anchord died during the fuzz corpus:\n{}",
         d.log_tail()
     );
-    let got = query(lab, ANCHORD_FUZZ, "www.nsec8.test.", "A", How::dig(4));
+    let got = answer_after_flood(lab, ANCHORD_FUZZ);
     assert_eq!(
         got,
-        Ok(Outcome {
-            rcode: "NOERROR".into(),
-            ad: true
-        }),
+        Ok(secure_noerror()),
         "no correct answer after the fuzz corpus:\n{}",
         d.log_tail()
     );
+}
+
+fn secure_noerror() -> Outcome {
+    Outcome {
+        rcode: "NOERROR".into(),
+        ad: true,
+    }
+}
+
+/// Ask for www.nsec8.test/A until the answer is right or 15 s have passed:
+/// the server may still be working through the flood's backlog.
+fn answer_after_flood(lab: &Lab, server: &str) -> Result<Outcome, String> {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let got = query(lab, server, "www.nsec8.test.", "A", How::dig(3));
+        if got.as_ref().ok() == Some(&secure_noerror()) || Instant::now() > deadline {
+            return got;
+        }
+        std::thread::sleep(Duration::from_millis(250));
+    }
 }
 
 #[test]
@@ -941,14 +958,7 @@ fn unbound_survives_fuzz() {
     let Some(lab) = lab() else { return };
     let _turn = exclusive_turn();
     send_fuzz(lab, UNBOUND);
-    let got = query(lab, UNBOUND, "www.nsec8.test.", "A", How::dig(4));
-    assert_eq!(
-        got,
-        Ok(Outcome {
-            rcode: "NOERROR".into(),
-            ad: true
-        })
-    );
+    assert_eq!(answer_after_flood(lab, UNBOUND), Ok(secure_noerror()));
 }
 
 #[test]
