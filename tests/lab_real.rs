@@ -394,6 +394,12 @@ struct Anchord {
     log: PathBuf,
 }
 
+/// The binary under test: this build's, or `ANCHORD_LAB_BIN` (e.g. a
+/// release build) when set.
+fn anchord_binary() -> String {
+    std::env::var("ANCHORD_LAB_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_anchord").to_string())
+}
+
 impl Anchord {
     fn start(lab: &Lab, addr: &str) -> Result<Anchord, String> {
         let conf = lab.dir.join(format!("anchord-{addr}.toml"));
@@ -420,7 +426,7 @@ trust_anchor_files = ["{anchor}"]
         std::fs::write(&conf, text).map_err(|e| format!("{}: {e}", conf.display()))?;
         let logf = std::fs::File::create(&log).map_err(|e| format!("{}: {e}", log.display()))?;
         let child = lab
-            .exec(env!("CARGO_BIN_EXE_anchord"))
+            .exec(&anchord_binary())
             .args(["run", "--config"])
             .arg(&conf)
             .stdout(logf.try_clone().map_err(|e| e.to_string())?)
