@@ -21,6 +21,7 @@ set -euo pipefail
 
 LAB_NS="${LAB_NS:-anchord-lab}"
 LAB_DIR="${LAB_DIR:-/tmp/${LAB_NS}}"
+export PATH="$PATH:/usr/sbin:/sbin"
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 TEMPLATES="$HERE/zones"
 
