@@ -49,8 +49,14 @@ impl Default for ServerConfig {
                 SocketAddr::from((std::net::Ipv6Addr::LOCALHOST, 53)),
             ],
             allow: vec![
-                ipnet::IpNet::V4(ipnet::Ipv4Net::new_assert(std::net::Ipv4Addr::new(127, 0, 0, 0), 8)),
-                ipnet::IpNet::V6(ipnet::Ipv6Net::new_assert(std::net::Ipv6Addr::LOCALHOST, 128)),
+                ipnet::IpNet::V4(ipnet::Ipv4Net::new_assert(
+                    std::net::Ipv4Addr::new(127, 0, 0, 0),
+                    8,
+                )),
+                ipnet::IpNet::V6(ipnet::Ipv6Net::new_assert(
+                    std::net::Ipv6Addr::LOCALHOST,
+                    128,
+                )),
             ],
             log_level: "info".into(),
             threads: 0,
@@ -441,7 +447,8 @@ impl Config {
 
     /// The effective configuration as TOML (for `anchord check-config`).
     pub fn to_toml(&self) -> String {
-        toml::to_string_pretty(self).unwrap_or_else(|e| format!("# cannot print configuration: {e}\n"))
+        toml::to_string_pretty(self)
+            .unwrap_or_else(|e| format!("# cannot print configuration: {e}\n"))
     }
 }
 
@@ -489,7 +496,10 @@ mod tests {
     #[test]
     fn unknown_section() {
         let e = err("[server]\nthreads = 2\n[sever]\n");
-        assert!(e.starts_with("anchord.toml:3: unknown field `sever`"), "{e}");
+        assert!(
+            e.starts_with("anchord.toml:3: unknown field `sever`"),
+            "{e}"
+        );
     }
 
     #[test]
@@ -507,9 +517,15 @@ mod tests {
     #[test]
     fn wrong_type() {
         let e = err("[cache]\nsize = \"big\"\n");
-        assert_eq!(e, "anchord.toml:2: invalid type: string \"big\", expected usize");
+        assert_eq!(
+            e,
+            "anchord.toml:2: invalid type: string \"big\", expected usize"
+        );
         let e = err("[upstream]\nipv6 = 1\n");
-        assert_eq!(e, "anchord.toml:2: invalid type: integer `1`, expected a boolean");
+        assert_eq!(
+            e,
+            "anchord.toml:2: invalid type: integer `1`, expected a boolean"
+        );
     }
 
     #[test]
@@ -545,7 +561,10 @@ mod tests {
     #[test]
     fn dotted_key_is_found() {
         let e = err("server.listen = []\n");
-        assert!(e.starts_with("anchord.toml:1: server.listen is empty"), "{e}");
+        assert!(
+            e.starts_with("anchord.toml:1: server.listen is empty"),
+            "{e}"
+        );
     }
 
     #[test]
@@ -583,7 +602,10 @@ mod tests {
     #[test]
     fn forward_to_port_zero() {
         let e = err("[upstream]\nforward_to = [\"192.0.2.1:53\", \"192.0.2.2:0\"]\n");
-        assert_eq!(e, "anchord.toml:2: upstream.forward_to: 192.0.2.2:0 has port 0");
+        assert_eq!(
+            e,
+            "anchord.toml:2: upstream.forward_to: 192.0.2.2:0 has port 0"
+        );
     }
 
     #[test]
@@ -602,9 +624,16 @@ mod tests {
             e,
             "anchord.toml:2: dnssec.negative_trust_anchors: \"bad..example\" is not a valid domain name"
         );
-        let long = format!("[dnssec]\nnegative_trust_anchors = [\"{}.example\"]\n", "a".repeat(64));
+        let long = format!(
+            "[dnssec]\nnegative_trust_anchors = [\"{}.example\"]\n",
+            "a".repeat(64)
+        );
         assert!(err(&long).contains("is not a valid domain name"));
-        assert!(parse_str("[dnssec]\nnegative_trust_anchors = [\"example.com.\", \".\"]\n", "x").is_ok());
+        assert!(parse_str(
+            "[dnssec]\nnegative_trust_anchors = [\"example.com.\", \".\"]\n",
+            "x"
+        )
+        .is_ok());
     }
 
     #[test]
@@ -619,7 +648,10 @@ mod tests {
         assert!(e.starts_with(&format!("{}:2: ", path.display())), "{e}");
         let missing = dir.join("missing.toml");
         let e = load(Some(&missing)).unwrap_err().to_string();
-        assert!(e.starts_with(&format!("{}: cannot read: ", missing.display())), "{e}");
+        assert!(
+            e.starts_with(&format!("{}: cannot read: ", missing.display())),
+            "{e}"
+        );
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
@@ -631,6 +663,9 @@ mod tests {
         c.dnssec.negative_trust_anchors = vec!["broken.example.".into()];
         let text = c.to_toml();
         assert_eq!(parse_str(&text, "x").unwrap(), c);
-        assert_eq!(parse_str(&Config::default().to_toml(), "x").unwrap(), Config::default());
+        assert_eq!(
+            parse_str(&Config::default().to_toml(), "x").unwrap(),
+            Config::default()
+        );
     }
 }
