@@ -668,4 +668,28 @@ mod tests {
             Config::default()
         );
     }
+
+    #[test]
+    fn reference_documents_every_key_and_its_example_parses() {
+        let doc = include_str!("../CONFIG_REFERENCE.md");
+        let example = doc
+            .split("```toml\n")
+            .nth(1)
+            .and_then(|rest| rest.split("```").next())
+            .unwrap();
+        parse_str(example, "CONFIG_REFERENCE.md").unwrap();
+        let mut section = String::new();
+        for line in Config::default().to_toml().lines() {
+            if let Some(s) = line.strip_prefix('[') {
+                section = s.trim_end_matches(']').to_string();
+                assert!(doc.contains(&format!("### `[{section}]`")), "{section}");
+            } else if let Some((key, _)) = line.split_once(" = ") {
+                assert!(doc.contains(&format!("| `{key}` |")), "{section}.{key}");
+            }
+        }
+        // Options (None by default) are not printed: check them by name.
+        for key in ["source_address", "root_hints"] {
+            assert!(doc.contains(&format!("| `{key}` |")), "{key}");
+        }
+    }
 }
