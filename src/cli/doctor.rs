@@ -779,4 +779,18 @@ mod tests {
         assert_eq!(check_clock(4_102_444_800).status, Status::Fail);
         assert_eq!(check_clock(0).status, Status::Fail);
     }
+
+    #[test]
+    fn clap_definition_is_valid() {
+        use clap::{CommandFactory, Parser};
+        #[derive(Parser)]
+        struct Cli {
+            #[command(flatten)]
+            a: DoctorArgs,
+        }
+        Cli::command().debug_assert();
+        let cli = Cli::try_parse_from(["doctor"]).unwrap();
+        assert_eq!(cli.a.root, PathBuf::from("/"));
+        assert_eq!(cli.a.postconf, PathBuf::from("postconf"));
+    }
 }

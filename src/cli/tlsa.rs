@@ -575,4 +575,35 @@ mod tests {
             assert!(generate(&a, &input).is_err());
         }
     }
+
+    #[test]
+    fn clap_definition_is_valid() {
+        use clap::{CommandFactory, Parser};
+        #[derive(Parser)]
+        struct Cli {
+            #[command(flatten)]
+            a: TlsaArgs,
+        }
+        Cli::command().debug_assert();
+        let cli = Cli::try_parse_from([
+            "tlsa",
+            "cert.pem",
+            "mx.example.com",
+            "--usage",
+            "2",
+            "--selector",
+            "0",
+            "--matching",
+            "2",
+            "--port",
+            "465",
+        ])
+        .unwrap();
+        assert_eq!(
+            (cli.a.usage, cli.a.selector, cli.a.matching, cli.a.port),
+            (2, 0, 2, 465)
+        );
+        assert!(Cli::try_parse_from(["tlsa", "c", "h", "--usage", "4"]).is_err());
+        assert!(Cli::try_parse_from(["tlsa", "c", "h", "--all", "--cert-index", "1"]).is_err());
+    }
 }
