@@ -1,8 +1,11 @@
 //! The command line: `anchord run | check-config | query | tlsa | doctor`.
 
+pub mod check_config;
+pub mod doctor;
 pub mod query;
 pub mod run;
 pub mod sd_notify;
+pub mod tlsa;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -34,6 +37,10 @@ pub enum Command {
         #[arg(long, short)]
         config: Option<PathBuf>,
     },
+    /// Print TLSA records for a certificate or public key (like ldns-dane).
+    Tlsa(tlsa::TlsaArgs),
+    /// Check this host's resolver and mail set-up for DANE.
+    Doctor(doctor::DoctorArgs),
     /// Resolve one name in-process and print the answer like dig.
     Query {
         #[command(flatten)]
@@ -79,16 +86,9 @@ pub fn main() -> ExitCode {
                 ExitCode::from(2)
             }
         },
-        Command::CheckConfig { config } => match load_config(config.as_deref()) {
-            Ok(cfg) => {
-                println!("{}", toml::to_string(&cfg).unwrap_or_default());
-                ExitCode::SUCCESS
-            }
-            Err(e) => {
-                eprintln!("anchord: {e}");
-                ExitCode::from(2)
-            }
-        },
+        Command::CheckConfig { config } => check_config::check_config(config.as_deref()),
+        Command::Tlsa(args) => tlsa::run(&args),
+        Command::Doctor(args) => doctor::run(&args),
         Command::Query { args, config } => {
             let cfg = match load_config(config.as_deref()) {
                 Ok(c) => c,
