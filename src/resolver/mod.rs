@@ -5,6 +5,7 @@
 pub mod api;
 pub mod budget;
 pub mod hints;
+pub mod matching;
 pub mod network;
 
 pub use api::{QueryOpts, Question, Resolution, Resolve};
