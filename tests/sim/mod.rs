@@ -3,6 +3,8 @@
 //! scenario tests (`mod sim;`) and the benches (`#[path]`).
 #![allow(dead_code)]
 pub mod authority;
+pub mod denial_chain;
+pub mod signer;
 pub mod std_world;
 pub mod world;
 pub mod zone;
