@@ -658,3 +658,92 @@ async fn dnssec_hook_is_called_only_with_do() {
         assert!(tag(&m).is_empty());
     }
 }
+
+/// Checks that every RRSIG in a section verifies with `key` over the RRset
+/// it covers; returns how many RRSIGs there were.
+fn verify_section(records: &[Record], key: &sim::signer::TestKey, zone: &str, now: u64) -> usize {
+    use anchord::dnssec::rrsig::verify_rrsig;
+    use anchord::dnssec::verify_set::as_rrsig;
+    let mut verified = 0;
+    for sig in records
+        .iter()
+        .filter(|r| r.record_type() == RecordType::RRSIG)
+    {
+        let covered = sim::zone::covered(sig).unwrap();
+        let set: Vec<Record> = records
+            .iter()
+            .filter(|r| r.name == sig.name && r.record_type() == covered)
+            .cloned()
+            .collect();
+        verify_rrsig(&set, as_rrsig(sig).unwrap(), &key.dnskey, &n(zone), now)
+            .unwrap_or_else(|e| panic!("{} {covered}: {e:?}", sig.name));
+        verified += 1;
+    }
+    verified
+}
+
+#[tokio::test]
+async fn signed_zone_serves_verifiable_answers_and_denials() {
+    use sim::denial_chain::Nsec3Config;
+    use sim::signed::{sign_in_place, Denial};
+    use sim::signer::{TestKey, Validity};
+    let w = StdWorld::new();
+    let now = w.clock().unix_secs();
+    let key = TestKey::new(13, false);
+    for denial in [Denial::Nsec, Denial::Nsec3(Nsec3Config::default())] {
+        let is_nsec3 = matches!(denial, Denial::Nsec3(_));
+        w.edit_zone("example.com.", |z| {
+            sign_in_place(z, &[&key], Validity::around(now, 30), denial.clone())
+        });
+        let ip = addr::NS1_EXAMPLE_COM_V4;
+        let ask_do = |name: &str, qtype| {
+            let q = query_msg(name, qtype, Some((4096, true)));
+            let w = w.world.clone();
+            async move { ask_full(&w, ip, Transport::Tcp, &q).await.unwrap() }
+        };
+        // Positive answer with its RRSIG.
+        let m = ask_do("www.example.com.", RecordType::A).await;
+        assert_eq!(verify_section(&m.answers, &key, "example.com.", now), 1);
+        // The DNSKEY RRset.
+        let m = ask_do("example.com.", RecordType::DNSKEY).await;
+        assert_eq!(verify_section(&m.answers, &key, "example.com.", now), 1);
+        // NXDOMAIN: SOA + denial records, all signed.
+        let m = ask_do("nope.example.com.", RecordType::A).await;
+        assert_eq!(m.metadata.response_code, ResponseCode::NXDomain);
+        let denial_type = if is_nsec3 {
+            RecordType::NSEC3
+        } else {
+            RecordType::NSEC
+        };
+        let proofs = m
+            .authorities
+            .iter()
+            .filter(|r| r.record_type() == denial_type)
+            .count();
+        assert!(proofs >= 1, "{:?}", m.authorities);
+        assert_eq!(
+            verify_section(&m.authorities, &key, "example.com.", now),
+            proofs + 1
+        );
+        // NODATA.
+        let m = ask_do("www.example.com.", RecordType::MX).await;
+        assert!(m.authorities.iter().any(|r| r.record_type() == denial_type));
+        verify_section(&m.authorities, &key, "example.com.", now);
+        // Wildcard answer: signature from the wildcard, plus a proof.
+        let m = ask_do("x.wild.example.com.", RecordType::A).await;
+        assert_eq!(verify_section(&m.answers, &key, "example.com.", now), 1);
+        assert!(m.authorities.iter().any(|r| r.record_type() == denial_type));
+        // Unsigned delegation: NS plus the proof that there is no DS.
+        let m = ask_do("host.sub.example.com.", RecordType::A).await;
+        assert!(m.authorities.iter().any(|r| r.record_type() == denial_type));
+        verify_section(&m.authorities, &key, "example.com.", now);
+        // Without DO nothing DNSSEC shows up.
+        let m = ask(&w, ip, "nope.example.com.", RecordType::A).await;
+        assert_eq!(names(&m.authorities), vec!["example.com. SOA"]);
+        // NSEC3 owners do not take part in name lookup.
+        if is_nsec3 {
+            let z = w.zone("example.com.").unwrap();
+            assert!(z.records().all(|r| r.record_type() != RecordType::NSEC3));
+        }
+    }
+}

@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 pub mod authority;
 pub mod denial_chain;
+pub mod signed;
 pub mod signer;
 pub mod std_world;
 pub mod world;
