@@ -466,6 +466,60 @@ async fn one_lame_server_without_aa_another_answers() {
 }
 
 #[tokio::test]
+async fn one_server_answering_without_aa_another_answers() {
+    let w = StdWorld::new();
+    w.set_behaviour(addr::NS1_EXAMPLE_COM_V4, Behaviour::LameNoAa);
+    w.set_behaviour(addr::NS1_EXAMPLE_COM_V6, Behaviour::LameNoAa);
+    let r = resolver(&w, config());
+    for i in 0..4 {
+        let res = resolve(&r, &format!("n{i}.example.com."), RecordType::A).await;
+        assert_eq!(res.rcode, ResponseCode::NXDomain, "{res:?}");
+    }
+    assert_answer(
+        &resolve(&r, "www.example.com.", RecordType::A).await,
+        "192.0.2.10",
+    );
+}
+
+#[tokio::test]
+async fn all_servers_recursion_only_is_servfail() {
+    let w = StdWorld::new();
+    example_com_servers(&w, Behaviour::RecursionOnly);
+    let r = resolver(&w, config());
+    let res = resolve(&r, "www.example.com.", RecordType::A).await;
+    assert_eq!(res.rcode, ResponseCode::ServFail, "{res:?}");
+}
+
+/// ns1.example.com also serves sub.example.com (common in practice): it
+/// answers for the child directly, never with the referral.
+async fn parent_and_child_on_one_server(qmin: bool) {
+    let w = StdWorld::new();
+    let sub = w.zone("sub.example.com.").unwrap();
+    w.serve(sub, &addr::EXAMPLE_COM);
+    let mut cfg = config();
+    cfg.iterator.qname_minimisation = qmin;
+    let r = resolver(&w, cfg);
+    assert_answer(
+        &resolve(&r, "host.sub.example.com.", RecordType::A).await,
+        "192.0.2.30",
+    );
+    let res = resolve(&r, "nope.sub.example.com.", RecordType::A).await;
+    assert_eq!(res.rcode, ResponseCode::NXDomain, "{res:?}");
+}
+
+#[tokio::test]
+async fn parent_and_child_zone_on_one_server_without_qmin() {
+    parent_and_child_on_one_server(false).await;
+}
+
+#[tokio::test]
+#[ignore = "resolver bug: the AA answer to the `sub.example.com. NS` probe is taken as a referral but its \
+            additional-section address for ns1.sub.example.com is not used (\"in-zone name server without glue\") → SERVFAIL"]
+async fn parent_and_child_zone_on_one_server_with_qmin() {
+    parent_and_child_on_one_server(true).await;
+}
+
+#[tokio::test]
 async fn all_servers_upward_referral_is_servfail() {
     let w = StdWorld::new();
     example_com_servers(&w, Behaviour::UpwardReferral);
@@ -766,9 +820,6 @@ async fn qname_minimisation_on_sends_partial_names() {
             assert!(q.qname.num_labels() <= 2, "com saw {}", q.qname);
         }
     }
-    assert!(log
-        .iter()
-        .any(|q| q.qtype == RecordType::NS || q.qtype == RecordType::A));
     assert!(
         log.iter().any(|q| q.qtype == RecordType::NS),
         "NS-type probes expected: {log:?}"
