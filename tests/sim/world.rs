@@ -180,9 +180,12 @@ impl World {
         self.replace_zone(z);
     }
 
+    /// Panics for an address with no server: a typo must not make a test
+    /// silently pass.
     pub fn set_behaviour(&self, ip: IpAddr, behaviour: Behaviour) {
-        if let Some(s) = self.lock().servers.get_mut(&ip) {
-            s.behaviour = behaviour;
+        match self.lock().servers.get_mut(&ip) {
+            Some(s) => s.behaviour = behaviour,
+            None => panic!("set_behaviour: no server at {ip}"),
         }
     }
 
@@ -202,9 +205,11 @@ impl World {
         self.lock().servers.get(&ip).map(|s| s.behaviour)
     }
 
+    /// Panics for an address with no server (see `set_behaviour`).
     pub fn set_rtt(&self, ip: IpAddr, rtt: Duration) {
-        if let Some(s) = self.lock().servers.get_mut(&ip) {
-            s.rtt = rtt;
+        match self.lock().servers.get_mut(&ip) {
+            Some(s) => s.rtt = rtt,
+            None => panic!("set_rtt: no server at {ip}"),
         }
     }
 
