@@ -747,3 +747,63 @@ async fn signed_zone_serves_verifiable_answers_and_denials() {
         }
     }
 }
+
+fn lookup_zone() -> Zone {
+    Zone::parse(
+        "example.org.",
+        r#"
+$TTL 600
+@        SOA   ns hm 1 2 3 4 60
+@        NS    ns
+ns       A     11.8.0.1
+*.w      CNAME target
+target   A     192.0.2.1
+child    NS    ns.child
+child    DS    1 13 2 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef
+ns.child A     11.8.0.2
+long     DNAME aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.example.
+"#,
+    )
+}
+
+#[test]
+fn lookup_edge_cases() {
+    let z = lookup_zone();
+    // Wildcard CNAME: synthesised owner, chased to the target.
+    let a = z.lookup(&n("x.w.example.org."), RecordType::A, false);
+    assert_eq!(
+        names(&a.answers),
+        vec!["x.w.example.org. CNAME", "target.example.org. A"]
+    );
+    // Glue below a cut is not answered authoritatively: referral.
+    let a = z.lookup(&n("ns.child.example.org."), RecordType::A, false);
+    assert!(!a.authoritative && a.answers.is_empty());
+    assert_eq!(names(&a.authorities), vec!["child.example.org. NS"]);
+    assert_eq!(names(&a.additionals), vec!["ns.child.example.org. A"]);
+    // DS at the cut is answered by the parent; other types are referred.
+    let a = z.lookup(&n("child.example.org."), RecordType::DS, false);
+    assert!(a.authoritative);
+    assert_eq!(names(&a.answers), vec!["child.example.org. DS"]);
+    let a = z.lookup(&n("child.example.org."), RecordType::A, false);
+    assert!(!a.authoritative);
+    // Referral with DO=1 carries the DS RRset.
+    let a = z.lookup(&n("www.child.example.org."), RecordType::A, true);
+    assert_eq!(
+        names(&a.authorities),
+        vec!["child.example.org. NS", "child.example.org. DS"]
+    );
+    // RFC 6672 §2.2: a substitution that would be too long is YXDOMAIN.
+    let a = z.lookup(
+        &n("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb.long.example.org."),
+        RecordType::A,
+        false,
+    );
+    assert_eq!(a.rcode, ResponseCode::YXDomain);
+    assert_eq!(names(&a.answers), vec!["long.example.org. DNAME"]);
+    // ANY returns every RRset at the name (no DNSSEC types without DO).
+    let a = z.lookup(&n("example.org."), RecordType::ANY, false);
+    assert_eq!(
+        names(&a.answers),
+        vec!["example.org. SOA", "example.org. NS"]
+    );
+}
