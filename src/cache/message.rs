@@ -1,1 +1,554 @@
 //! Whole responses in wire format for the cache-hit fast path.
+//!
+//! A [`StoredAnswer`] is the response to one cache key, encoded once: header,
+//! lowercased question, answer and authority sections, no OPT. It remembers
+//! where every RR's TTL field is, so that serving a hit is a byte copy plus
+//! a few patches (ID, flags, the client's qname case, decremented TTLs, OPT)
+//! instead of building a hickory `Message`.
+//!
+//! The cache itself is a `quick_cache::sync::Cache`: sharded, so readers on
+//! different shards never serialize on one lock. The project measured it at
+//! about 1.5x the throughput of a sharded `lru` for this workload.
+
+use std::sync::Arc;
+
+use hickory_proto::op::ResponseCode;
+use hickory_proto::rr::{Name, Record, RecordType};
+use hickory_proto::serialize::binary::{BinEncodable, BinEncoder};
+
+use crate::cache::key::{CacheKey, KeyRef};
+use crate::config::CacheConfig;
+use crate::dnssec::state::{ExtendedError, Security};
+use crate::resolver::api::Resolution;
+
+/// Length of a DNS header (RFC 1035 §4.1.1).
+pub const HEADER_LEN: usize = 12;
+/// RFC 8914 §2: the EDNS option code of Extended DNS Errors.
+pub const EDE_OPTION_CODE: u16 = 15;
+/// RR type of the EDNS OPT pseudo-RR (RFC 6891 §6.1.2).
+pub const OPT_TYPE: u16 = 41;
+/// EXTRA-TEXT is cut to this many bytes so an EDE never dominates a response.
+const MAX_EDE_TEXT: usize = 200;
+
+/// Why a response could not be encoded.
+#[derive(Debug, thiserror::Error)]
+pub enum EncodeError {
+    #[error("cannot encode the response: {0}")]
+    Proto(#[from] hickory_proto::ProtoError),
+    #[error("the encoded question does not match the query name")]
+    QuestionMismatch,
+    #[error("response too large ({0} bytes)")]
+    TooLarge(usize),
+}
+
+/// One cached response, ready to be patched for a client.
+#[derive(Debug)]
+pub struct StoredAnswer {
+    /// Header (ID 0, flags filled at render time), lowercased question,
+    /// answer and authority; ARCOUNT 0.
+    wire: Box<[u8]>,
+    /// Length of the qname at offset 12.
+    qname_len: usize,
+    /// Offset of every RR's TTL field in `wire`.
+    ttl_offsets: Box<[u16]>,
+    /// Wall-clock second this was stored at.
+    pub stored_at: u64,
+    /// Wall-clock second from which this is a miss.
+    pub expires_at: u64,
+    /// RCODE (4 bits).
+    pub rcode: u8,
+    pub security: Security,
+    pub ede: Option<ExtendedError>,
+}
+
+/// The EDNS part of a response: our UDP size and the echoed DO bit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OptParams {
+    pub udp_size: u16,
+    pub dnssec_ok: bool,
+}
+
+/// What is patched into a [`StoredAnswer`] for one client.
+#[derive(Clone, Copy, Debug)]
+pub struct RenderParams<'a> {
+    pub id: u16,
+    pub rd: bool,
+    pub cd: bool,
+    /// Client set DO or AD: RFC 6840 §5.7, AD is only set for such clients.
+    pub ad_requested: bool,
+    /// The client's qname, in the client's case (same length as stored).
+    pub client_qname: &'a [u8],
+    /// Present iff the client sent EDNS.
+    pub edns: Option<OptParams>,
+    /// Maximum response size (UDP payload size or 65535 for TCP).
+    pub limit: usize,
+}
+
+/// Reads past a (possibly compressed) name starting at `pos`; returns the
+/// offset just after it. Bounded by the buffer length.
+pub fn skip_name(buf: &[u8], mut pos: usize) -> Option<usize> {
+    loop {
+        let len = *buf.get(pos)?;
+        match len & 0xC0 {
+            0x00 if len == 0 => return Some(pos + 1),
+            0x00 => pos = pos.checked_add(1 + usize::from(len))?,
+            // RFC 1035 §4.1.4: a pointer ends the name.
+            0xC0 => {
+                buf.get(pos + 1)?;
+                return Some(pos + 2);
+            }
+            _ => return None,
+        }
+    }
+}
+
+fn put_u16(buf: &mut [u8], at: usize, v: u16) {
+    if let Some(s) = buf.get_mut(at..at + 2) {
+        s.copy_from_slice(&v.to_be_bytes());
+    }
+}
+
+fn get_u32(buf: &[u8], at: usize) -> Option<u32> {
+    let s = buf.get(at..at + 4)?;
+    Some(u32::from_be_bytes([s[0], s[1], s[2], s[3]]))
+}
+
+/// Appends an OPT pseudo-RR (RFC 6891 §6.1.2) with an optional EDE option
+/// (RFC 8914 §2: INFO-CODE u16, then UTF-8 EXTRA-TEXT).
+pub fn push_opt(out: &mut Vec<u8>, opt: OptParams, ext_rcode: u8, ede: Option<&ExtendedError>) {
+    out.push(0); // root owner name
+    out.extend_from_slice(&OPT_TYPE.to_be_bytes());
+    out.extend_from_slice(&opt.udp_size.to_be_bytes());
+    // TTL field: EXTENDED-RCODE, VERSION 0, DO bit, Z.
+    out.push(ext_rcode);
+    out.push(0);
+    out.push(if opt.dnssec_ok { 0x80 } else { 0 });
+    out.push(0);
+    match ede {
+        Some(e) => {
+            let text = truncate_utf8(&e.text, MAX_EDE_TEXT);
+            let opt_len = 2 + text.len();
+            out.extend_from_slice(&((4 + opt_len) as u16).to_be_bytes());
+            out.extend_from_slice(&EDE_OPTION_CODE.to_be_bytes());
+            out.extend_from_slice(&(opt_len as u16).to_be_bytes());
+            out.extend_from_slice(&(e.code as u16).to_be_bytes());
+            out.extend_from_slice(text.as_bytes());
+        }
+        None => out.extend_from_slice(&0u16.to_be_bytes()),
+    }
+}
+
+fn truncate_utf8(s: &str, max: usize) -> &str {
+    if s.len() <= max {
+        return s;
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
+}
+
+/// Is `t` one of the DNSSEC types a DO=0 client must not see (RFC 4035 §3.2.1)?
+fn is_dnssec_type(t: RecordType) -> bool {
+    matches!(t, RecordType::RRSIG | RecordType::NSEC | RecordType::NSEC3)
+}
+
+/// RFC 4035 §3.2.1: without DO, RRSIG/NSEC/NSEC3 are omitted unless they
+/// are the type asked for.
+fn keep_record(r: &Record, qtype: RecordType, dnssec_ok: bool) -> bool {
+    let t = r.record_type();
+    dnssec_ok || !is_dnssec_type(t) || t == qtype
+}
+
+/// What the response to `resolution` carries in its RCODE field.
+fn header_rcode(rcode: ResponseCode) -> u8 {
+    let v = u16::from(rcode);
+    if v > 15 {
+        // Extended RCODEs need an OPT; the resolver never produces them.
+        2
+    } else {
+        v as u8
+    }
+}
+
+impl StoredAnswer {
+    /// Encodes `res` as the response to (`lower_qname`, `qtype`, `qclass`),
+    /// stripping DNSSEC records for DO=0 clients, valid for `ttl` seconds.
+    pub fn build(
+        lower_qname: &Name,
+        qtype: RecordType,
+        qclass: u16,
+        res: &Resolution,
+        dnssec_ok: bool,
+        now: u64,
+        ttl: u32,
+    ) -> Result<Self, EncodeError> {
+        let rcode = header_rcode(res.rcode);
+        // SERVFAIL carries no records, only the EDE.
+        let servfail = rcode == 2;
+        let answer: Vec<&Record> = if servfail {
+            Vec::new()
+        } else {
+            res.answer
+                .iter()
+                .filter(|r| keep_record(r, qtype, dnssec_ok))
+                .collect()
+        };
+        let authority: Vec<&Record> = if servfail {
+            Vec::new()
+        } else {
+            res.authority
+                .iter()
+                .filter(|r| keep_record(r, qtype, dnssec_ok))
+                .collect()
+        };
+        let mut buf = Vec::with_capacity(512);
+        let mut ttl_offsets = Vec::with_capacity(answer.len() + authority.len());
+        {
+            let mut enc = BinEncoder::new(&mut buf);
+            enc.emit_vec(&[0, 0, 0x80, 0x80 | rcode])?;
+            enc.emit_u16(1)?;
+            enc.emit_u16(answer.len().try_into().unwrap_or(u16::MAX))?;
+            enc.emit_u16(authority.len().try_into().unwrap_or(u16::MAX))?;
+            enc.emit_u16(0)?;
+            lower_qname.emit(&mut enc)?;
+            enc.emit_u16(u16::from(qtype))?;
+            enc.emit_u16(qclass)?;
+            for r in answer.iter().chain(authority.iter()) {
+                let start = enc.offset();
+                r.emit(&mut enc)?;
+                ttl_offsets.push(start);
+            }
+        }
+        // The qname is the plain uncompressed name at offset 12 (the first
+        // name in the message cannot be compressed); the render step
+        // overwrites it with the client's bytes.
+        let qname_len = skip_name(&buf, HEADER_LEN)
+            .and_then(|end| end.checked_sub(HEADER_LEN))
+            .ok_or(EncodeError::QuestionMismatch)?;
+        let mut offsets = Vec::with_capacity(ttl_offsets.len());
+        for start in ttl_offsets {
+            let ttl_at = skip_name(&buf, start).ok_or(EncodeError::QuestionMismatch)? + 4;
+            let off = u16::try_from(ttl_at).map_err(|_| EncodeError::TooLarge(buf.len()))?;
+            // No record is handed out with a TTL beyond how long we keep the
+            // answer (cache.max_ttl / max_negative_ttl apply to clients too).
+            if ttl > 0 {
+                if let Some(orig) = get_u32(&buf, ttl_at) {
+                    if let Some(s) = buf.get_mut(ttl_at..ttl_at + 4) {
+                        s.copy_from_slice(&orig.min(ttl).to_be_bytes());
+                    }
+                }
+            }
+            offsets.push(off);
+        }
+        if buf.len() > usize::from(u16::MAX) {
+            return Err(EncodeError::TooLarge(buf.len()));
+        }
+        Ok(Self {
+            wire: buf.into_boxed_slice(),
+            qname_len,
+            ttl_offsets: offsets.into_boxed_slice(),
+            stored_at: now,
+            expires_at: now.saturating_add(u64::from(ttl)),
+            rcode,
+            security: res.security,
+            ede: res.ede.clone(),
+        })
+    }
+
+    /// Is this entry past its lifetime at `now`?
+    pub fn is_expired(&self, now: u64) -> bool {
+        now >= self.expires_at
+    }
+
+    /// The stored bytes (for tests and diagnostics).
+    pub fn wire(&self) -> &[u8] {
+        &self.wire
+    }
+
+    /// The response for one client at `now`.
+    pub fn render(&self, p: &RenderParams<'_>, now: u64) -> Vec<u8> {
+        let ede_len = self
+            .ede
+            .as_ref()
+            .map_or(0, |e| e.text.len().min(MAX_EDE_TEXT) + 6);
+        let mut out = Vec::with_capacity(self.wire.len() + 11 + ede_len);
+        out.extend_from_slice(&self.wire);
+        put_u16(&mut out, 0, p.id);
+        // QR=1, OPCODE=QUERY, AA=0 (we are not authoritative), TC=0, RD copied.
+        let b2 = 0x80 | u8::from(p.rd);
+        // RA=1; RFC 6840 §5.7: AD only when secure and the client asked (DO or AD).
+        let ad = self.security == Security::Secure && p.ad_requested;
+        let b3 = 0x80 | (u8::from(ad) << 5) | (u8::from(p.cd) << 4) | self.rcode;
+        if let Some(s) = out.get_mut(2..4) {
+            s.copy_from_slice(&[b2, b3]);
+        }
+        // Echo the question in the client's case (RFC 1035 §7.3 matching
+        // by resolvers that use 0x20 case randomization).
+        if p.client_qname.len() == self.qname_len {
+            if let Some(s) = out.get_mut(HEADER_LEN..HEADER_LEN + self.qname_len) {
+                s.copy_from_slice(p.client_qname);
+            }
+        }
+        // RFC 1035 §7.3 / RFC 2181 §8: TTLs count down while cached.
+        let elapsed = u32::try_from(now.saturating_sub(self.stored_at)).unwrap_or(u32::MAX);
+        for &off in self.ttl_offsets.iter() {
+            let off = usize::from(off);
+            if let Some(orig) = get_u32(&self.wire, off) {
+                if let Some(s) = out.get_mut(off..off + 4) {
+                    s.copy_from_slice(&orig.saturating_sub(elapsed).to_be_bytes());
+                }
+            }
+        }
+        if let Some(opt) = p.edns {
+            push_opt(&mut out, opt, 0, self.ede.as_ref());
+            put_u16(&mut out, 10, 1);
+        }
+        if out.len() > p.limit {
+            truncate_response(&mut out, self.qname_len, p.edns, self.ede.as_ref(), p.limit);
+        }
+        out
+    }
+}
+
+/// RFC 1035 §4.1.1 / RFC 6891 §7: a response that does not fit is replaced
+/// by header + question (+ OPT) with TC=1, so the client retries over TCP.
+pub fn truncate_response(
+    out: &mut Vec<u8>,
+    qname_len: usize,
+    edns: Option<OptParams>,
+    ede: Option<&ExtendedError>,
+    limit: usize,
+) {
+    out.truncate(HEADER_LEN + qname_len + 4);
+    if let Some(b) = out.get_mut(2) {
+        *b |= 0x02;
+    }
+    put_u16(out, 6, 0);
+    put_u16(out, 8, 0);
+    put_u16(out, 10, 0);
+    if let Some(opt) = edns {
+        let base = out.len();
+        push_opt(out, opt, 0, ede);
+        if out.len() > limit {
+            out.truncate(base);
+            push_opt(out, opt, 0, None);
+        }
+        put_u16(out, 10, 1);
+    }
+}
+
+/// The answer cache: cache key to stored response, bounded by entry count.
+pub struct AnswerCache {
+    cache: quick_cache::sync::Cache<CacheKey, Arc<StoredAnswer>>,
+    min_ttl: u32,
+    max_ttl: u32,
+    max_negative_ttl: u32,
+}
+
+impl std::fmt::Debug for AnswerCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AnswerCache")
+            .field("len", &self.cache.len())
+            .finish()
+    }
+}
+
+impl AnswerCache {
+    pub fn new(cfg: &CacheConfig) -> Self {
+        Self {
+            // Clamped so an absurd configured size cannot overflow sizing
+            // arithmetic; quick_cache allocates lazily either way.
+            cache: quick_cache::sync::Cache::new(cfg.size.clamp(1, 1 << 32)),
+            min_ttl: cfg.min_ttl,
+            max_ttl: cfg.max_ttl,
+            max_negative_ttl: cfg.max_negative_ttl,
+        }
+    }
+
+    /// A live entry for `key` at `now`; expired entries are misses.
+    pub fn get(&self, key: &KeyRef<'_>, now: u64) -> Option<Arc<StoredAnswer>> {
+        let v = self.cache.get(key)?;
+        if v.is_expired(now) {
+            return None;
+        }
+        Some(v)
+    }
+
+    pub fn insert(&self, key: CacheKey, value: Arc<StoredAnswer>) {
+        self.cache.insert(key, value);
+    }
+
+    /// Empties the cache (SIGHUP).
+    pub fn clear(&self) {
+        self.cache.clear();
+    }
+
+    pub fn len(&self) -> usize {
+        self.cache.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.cache.len() == 0
+    }
+
+    /// How long `res` is stored: its `cache_ttl` (0 = not at all), clamped by
+    /// min/max TTL when positive, by max_negative_ttl for NXDOMAIN, NODATA
+    /// and failures (RFC 2308 §5 caps negative caching).
+    pub fn storing_ttl(&self, res: &Resolution) -> u32 {
+        if res.cache_ttl == 0 {
+            return 0;
+        }
+        let negative = res.rcode != ResponseCode::NoError || res.answer.is_empty();
+        if negative {
+            res.cache_ttl.min(self.max_negative_ttl)
+        } else {
+            res.cache_ttl.max(self.min_ttl).min(self.max_ttl)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dnssec::state::EdeCode;
+    use hickory_proto::op::Message;
+    use hickory_proto::rr::rdata::{A, SOA};
+    use hickory_proto::rr::RData;
+
+    fn name(s: &str) -> Name {
+        Name::from_ascii(s).unwrap()
+    }
+
+    fn res() -> Resolution {
+        Resolution {
+            rcode: ResponseCode::NoError,
+            answer: vec![
+                Record::from_rdata(name("a.example."), 100, RData::A(A::new(192, 0, 2, 1))),
+                Record::from_rdata(name("a.example."), 50_000, RData::A(A::new(192, 0, 2, 2))),
+            ],
+            authority: vec![Record::from_rdata(
+                name("example."),
+                80,
+                RData::SOA(SOA::new(
+                    name("ns.example."),
+                    name("h.example."),
+                    1,
+                    2,
+                    3,
+                    4,
+                    5,
+                )),
+            )],
+            security: Security::Secure,
+            ede: Some(ExtendedError::new(EdeCode::Other, "é".repeat(150))),
+            cache_ttl: 1000,
+        }
+    }
+
+    fn params(qname: &[u8]) -> RenderParams<'_> {
+        RenderParams {
+            id: 0xBEEF,
+            rd: true,
+            cd: false,
+            ad_requested: true,
+            client_qname: qname,
+            edns: Some(OptParams {
+                udp_size: 1232,
+                dnssec_ok: true,
+            }),
+            limit: 65_535,
+        }
+    }
+
+    #[test]
+    fn ttls_are_capped_and_count_down_in_every_section() {
+        let s = StoredAnswer::build(
+            &name("a.example."),
+            RecordType::A,
+            1,
+            &res(),
+            true,
+            1000,
+            1000,
+        )
+        .unwrap();
+        assert_eq!(s.ttl_offsets.len(), 3);
+        assert_eq!(s.expires_at, 2000);
+        let out = s.render(&params(b"\x01A\x07EXAMPLE\x00"), 1030);
+        let m = Message::from_vec(&out).unwrap();
+        assert_eq!(m.metadata.id, 0xBEEF);
+        assert!(m.metadata.authentic_data);
+        let ttls: Vec<u32> = m
+            .answers
+            .iter()
+            .chain(&m.authorities)
+            .map(|r| r.ttl)
+            .collect();
+        // 100 - 30, min(50000, 1000) - 30, 80 - 30.
+        assert_eq!(ttls, vec![70, 970, 50]);
+        assert_eq!(&out[12..23], b"\x01A\x07EXAMPLE\x00");
+        // Past a record's TTL it stays at 0 until the entry expires.
+        let m = Message::from_vec(&s.render(&params(b"\x01a\x07example\x00"), 1500)).unwrap();
+        assert_eq!(m.answers[0].ttl, 0);
+        assert!(!s.is_expired(1999));
+        assert!(s.is_expired(2000));
+    }
+
+    #[test]
+    fn ede_text_is_cut_on_a_char_boundary_and_dropped_when_truncating() {
+        let s = StoredAnswer::build(&name("a.example."), RecordType::A, 1, &res(), true, 0, 10)
+            .unwrap();
+        let out = s.render(&params(b"\x01a\x07example\x00"), 0);
+        let m = Message::from_vec(&out).unwrap();
+        assert!(m.edns.is_some());
+        // 150 two-byte chars cut to 200 bytes: 100 chars.
+        assert!(out.ends_with("é".repeat(100).as_bytes()));
+        let mut p = params(b"\x01a\x07example\x00");
+        p.limit = 512;
+        let mut big = res();
+        big.ede = Some(ExtendedError::new(EdeCode::Other, "x".repeat(200)));
+        big.answer = (0..40)
+            .map(|i| Record::from_rdata(name("a.example."), 9, RData::A(A::new(10, 0, 0, i))))
+            .collect();
+        let s =
+            StoredAnswer::build(&name("a.example."), RecordType::A, 1, &big, true, 0, 10).unwrap();
+        let out = s.render(&p, 0);
+        assert!(out.len() <= 512);
+        assert!(out[2] & 0x02 != 0);
+        let m = Message::from_vec(&out).unwrap();
+        assert!(m.answers.is_empty());
+        assert!(m.edns.is_some());
+    }
+
+    #[test]
+    fn cache_get_skips_expired_and_clear_empties() {
+        let c = AnswerCache::new(&CacheConfig::default());
+        let s = Arc::new(
+            StoredAnswer::build(&name("a.example."), RecordType::A, 1, &res(), false, 0, 10)
+                .unwrap(),
+        );
+        let key = KeyRef {
+            name: b"\x01a\x07example\x00",
+            qtype: 1,
+            qclass: 1,
+            dnssec_ok: false,
+            checking_disabled: false,
+        };
+        c.insert(key.to_owned_key(), s);
+        assert!(c.get(&key, 9).is_some());
+        assert!(c.get(&key, 10).is_none());
+        assert!(c
+            .get(
+                &KeyRef {
+                    dnssec_ok: true,
+                    ..key
+                },
+                0
+            )
+            .is_none());
+        c.clear();
+        assert!(c.is_empty());
+    }
+}

@@ -1,6 +1,7 @@
 //! The command line: `anchord run | check-config | query | tlsa | doctor`.
 
 pub mod query;
+pub mod run;
 pub mod sd_notify;
 
 use std::path::PathBuf;
@@ -72,10 +73,7 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Run { config } => match load_config(config.as_deref()) {
-            Ok(_cfg) => {
-                eprintln!("anchord: the server is not wired in yet");
-                ExitCode::FAILURE
-            }
+            Ok(cfg) => run::run(cfg),
             Err(e) => {
                 eprintln!("anchord: {e}");
                 ExitCode::from(2)

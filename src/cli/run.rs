@@ -12,7 +12,7 @@ use std::sync::Arc;
 use tokio::signal::unix::{signal, SignalKind};
 use tracing_subscriber::EnvFilter;
 
-use crate::clock::{Clock, SharedClock, SystemClock};
+use crate::clock::{SharedClock, SystemClock};
 use crate::config::Config;
 use crate::resolver::udp_tcp::TokioNetwork;
 use crate::resolver::{Resolver, ResolverSetup};
@@ -25,8 +25,11 @@ fn init_logging(level: &str) {
     let filter = EnvFilter::try_from_default_env()
         .or_else(|_| EnvFilter::try_new(level))
         .unwrap_or_else(|_| EnvFilter::new("info"));
+    use std::io::IsTerminal;
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        // No colour codes in journald or log files.
+        .with_ansi(std::io::stderr().is_terminal())
         .with_writer(std::io::stderr)
         .try_init();
 }
@@ -57,7 +60,9 @@ pub fn run(config: Config) -> ExitCode {
         tracing::warn!("no trust anchor configured: DNSSEC validation is off, AD is never set");
     }
     let threads = match config.server.threads {
-        0 => std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
+        0 => std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1),
         n => n,
     };
     let runtime = match tokio::runtime::Builder::new_multi_thread()

@@ -122,12 +122,9 @@ pub fn verify_rrsig(
             signer: Box::new(input.signer_name.clone()),
         });
     }
-    // The labels field never exceeds the owner's label count (not counting
-    // the root, nor a leading `*` of a wildcard owner).
-    let mut owner_labels = first.name.num_labels();
-    if first.name.is_wildcard() {
-        owner_labels = owner_labels.saturating_sub(1);
-    }
+    // The labels field never exceeds the owner's label count, not counting
+    // the root nor a leading `*` (hickory's `num_labels` discounts both).
+    let owner_labels = first.name.num_labels();
     if input.num_labels > owner_labels {
         return Err(RrsigError::LabelsInvalid {
             labels: input.num_labels,

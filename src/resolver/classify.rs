@@ -28,6 +28,9 @@ pub enum Classified {
     Answer {
         answer: Vec<Rrset>,
         proofs: Vec<Rrset>,
+        /// Addresses of NS names from the additional section, in zone
+        /// (used when an NS answer reveals a cut the server also serves).
+        glue: Vec<Rrset>,
     },
     /// A delegation to `child`, below the zone asked.
     Referral(Box<Referral>),
@@ -122,7 +125,21 @@ pub fn classify(
             .into_iter()
             .filter(|s| matches!(s.rtype, RecordType::NSEC | RecordType::NSEC3))
             .collect();
-        return Classified::Answer { answer, proofs };
+        let ns_names: Vec<Name> = answer
+            .iter()
+            .filter(|s| s.rtype == RecordType::NS)
+            .flat_map(|s| s.records.iter())
+            .filter_map(|r| match &r.data {
+                RData::NS(n) => Some(n.0.clone()),
+                _ => None,
+            })
+            .collect();
+        let glue = glue_for(msg, zone, &ns_names);
+        return Classified::Answer {
+            answer,
+            proofs,
+            glue,
+        };
     }
 
     if rcode == ResponseCode::NXDomain {
@@ -181,6 +198,19 @@ fn negative_authority(authority: Vec<Rrset>, sname: &Name) -> Vec<Rrset> {
         .collect()
 }
 
+/// Glue: addresses of the NS names, and only within the zone of the
+/// server that sent them (Unbound's harden-glue; RFC 2181 §5.4.1).
+fn glue_for(msg: &Message, zone: &Name, ns_names: &[Name]) -> Vec<Rrset> {
+    let records: Vec<Record> = msg
+        .additionals
+        .iter()
+        .filter(|r| matches!(r.record_type(), RecordType::A | RecordType::AAAA))
+        .filter(|r| zone.zone_of(&r.name) && ns_names.contains(&r.name))
+        .cloned()
+        .collect();
+    group(&records)
+}
+
 fn referral(msg: &Message, zone: &Name, ns: Rrset, authority: &[Rrset]) -> Referral {
     // (authority is already limited to the referring zone's bailiwick)
     let child = ns.name.clone();
@@ -192,15 +222,7 @@ fn referral(msg: &Message, zone: &Name, ns: Rrset, authority: &[Rrset]) -> Refer
             _ => None,
         })
         .collect();
-    // Glue: addresses of the NS names, and only within the zone of the
-    // server that sent them (Unbound's harden-glue; RFC 2181 §5.4.1).
-    let glue_records: Vec<Record> = msg
-        .additionals
-        .iter()
-        .filter(|r| matches!(r.record_type(), RecordType::A | RecordType::AAAA))
-        .filter(|r| zone.zone_of(&r.name) && ns_names.contains(&r.name))
-        .cloned()
-        .collect();
+    let glue = glue_for(msg, zone, &ns_names);
     let ds = authority
         .iter()
         .find(|s| s.rtype == RecordType::DS && s.name == child)
@@ -213,7 +235,7 @@ fn referral(msg: &Message, zone: &Name, ns: Rrset, authority: &[Rrset]) -> Refer
     Referral {
         child,
         ns,
-        glue: group(&glue_records),
+        glue,
         ds,
         proofs,
     }

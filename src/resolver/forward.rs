@@ -56,7 +56,7 @@ impl Inner {
             };
             let now = self.clock.unix_secs();
             match classify(&msg, &zone, name, qtype, Mode::Forwarding) {
-                Classified::Answer { answer, proofs } => {
+                Classified::Answer { answer, proofs, .. } => {
                     return self.answer_step(&zone, answer, proofs, name, qtype, now)
                 }
                 Classified::NoData { authority } => {

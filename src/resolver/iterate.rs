@@ -497,7 +497,9 @@ impl Inner {
                     deleg = self.accept_referral(ctx, &deleg, *referral, now);
                     qmin.at_zone(&deleg.zone);
                 }
-                Classified::Answer { answer: sets, .. } if minimised => {
+                Classified::Answer {
+                    answer: sets, glue, ..
+                } if minimised => {
                     // An authoritative NS answer below the zone: the server
                     // also serves the child. Treat it as a zone cut.
                     match sets.into_iter().find(|s| {
@@ -507,7 +509,7 @@ impl Inner {
                             let referral = Referral {
                                 child: sname.clone(),
                                 ns,
-                                glue: Vec::new(),
+                                glue,
                                 ds: None,
                                 proofs: Vec::new(),
                             };
@@ -518,7 +520,7 @@ impl Inner {
                         None => qmin.disable(),
                     }
                 }
-                Classified::Answer { answer, proofs } => {
+                Classified::Answer { answer, proofs, .. } => {
                     return self.answer_step(&deleg.zone, answer, proofs, name, qtype, now);
                 }
                 Classified::NoData { .. } if minimised => qmin.advance(&sname),

@@ -184,14 +184,10 @@ impl Validity {
     }
 }
 
-/// The RRSIG labels field of `owner`: labels not counting root nor `*`.
+/// The RRSIG labels field of `owner`: labels not counting root nor `*`
+/// (hickory's `num_labels` already discounts both).
 pub fn rrsig_labels(owner: &Name) -> u8 {
-    let l = owner.num_labels();
-    if owner.is_wildcard() {
-        l - 1
-    } else {
-        l
-    }
+    owner.num_labels()
 }
 
 /// Signs one RRset (all records share owner, type, class) with `key` as
