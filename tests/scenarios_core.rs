@@ -925,3 +925,102 @@ async fn slow_server_is_avoided_after_learning_rtts() {
     let fast = w.query_count(addr::NS2_EXAMPLE_COM_V4);
     assert!(fast > slow, "fast {fast}, slow {slow}");
 }
+
+// ------------------------------------------------------ more limits
+
+/// Builds d1.deep.com ... dN...d1.deep.com, each level delegated to its own
+/// server (glue in the parent); the leaf has `www A 192.0.2.123`.
+fn deep_chain(w: &StdWorld, levels: u8) -> String {
+    w.edit_zone("com.", |z| {
+        z.add_text("deep NS ns.deep\nns.deep A 11.7.0.1")
+    });
+    let mut apex = "deep.com.".to_string();
+    for level in 1..=levels {
+        let server = format!("11.7.0.{level}");
+        let child = format!("d{level}.{apex}");
+        let child_server = format!("11.7.0.{}", level + 1);
+        let text = format!(
+            "@ SOA ns h 1 2 3 4 60\n@ NS ns\nns A {server}\nd{level} NS ns.d{level}\nns.d{level} A {child_server}\n"
+        );
+        w.serve(Zone::parse(&apex, &text), &[ip(&server)]);
+        apex = child;
+    }
+    let leaf_server = format!("11.7.0.{}", levels + 1);
+    let text = format!("@ SOA ns h 1 2 3 4 60\n@ NS ns\nns A {leaf_server}\nwww A 192.0.2.123\n");
+    w.serve(Zone::parse(&apex, &text), &[ip(&leaf_server)]);
+    format!("www.{apex}")
+}
+
+#[tokio::test]
+async fn deep_delegation_chain_resolves() {
+    let w = StdWorld::new();
+    let name = deep_chain(&w, 8);
+    let r = resolver(&w, config());
+    assert_answer(&resolve(&r, &name, RecordType::A).await, "192.0.2.123");
+}
+
+#[tokio::test]
+async fn referral_limit_stops_deep_chains() {
+    let w = StdWorld::new();
+    let name = deep_chain(&w, 8);
+    let mut cfg = config();
+    cfg.limits.max_referrals = 4;
+    let r = resolver(&w, cfg);
+    assert_eq!(
+        resolve(&r, &name, RecordType::A).await.rcode,
+        ResponseCode::ServFail
+    );
+}
+
+#[tokio::test]
+async fn many_glueless_ns_names_are_bounded() {
+    // NXNS (CVE-2020-12662): a delegation to many glueless NS names that do
+    // not exist must not make the resolver send unbounded queries.
+    let w = StdWorld::new();
+    w.edit_zone("com.", |z| {
+        for i in 0..100 {
+            z.add_text(&format!("nxns NS ns{i}.nonexistent.example.net."));
+        }
+    });
+    let cfg = config();
+    let limit = cfg.limits.max_upstream_queries as usize;
+    let r = resolver(&w, cfg);
+    let res = resolve(&r, "www.nxns.com.", RecordType::A).await;
+    assert_eq!(res.rcode, ResponseCode::ServFail);
+    assert!(w.total_queries() <= limit, "{} queries", w.total_queries());
+}
+
+#[tokio::test]
+async fn negative_ttl_is_the_smaller_of_soa_ttl_and_minimum() {
+    let w = StdWorld::new();
+    // RFC 2308 §5: SOA TTL 100 < MINIMUM 300, so the negative TTL is 100.
+    w.edit_zone("example.com.", |z| {
+        z.remove_rrset(&n("example.com."), RecordType::SOA);
+        z.add_text("@ 100 SOA ns1 hostmaster 2 7200 3600 1209600 300");
+    });
+    let r = resolver(&w, config());
+    resolve(&r, "nope.example.com.", RecordType::A).await;
+    w.clear_log();
+    w.clock().advance(Duration::from_secs(90));
+    resolve(&r, "nope.example.com.", RecordType::A).await;
+    assert_eq!(w.total_queries(), 0);
+    w.clock().advance(Duration::from_secs(11));
+    resolve(&r, "nope.example.com.", RecordType::A).await;
+    assert!(w.total_queries() >= 1);
+}
+
+#[tokio::test]
+async fn dead_glue_address_falls_back_to_the_other_server() {
+    let w = StdWorld::new();
+    // ns1's glue points at an address where nothing answers.
+    w.edit_zone("com.", |z| {
+        z.remove_rrset(&n("ns1.example.com."), RecordType::A);
+        z.remove_rrset(&n("ns1.example.com."), RecordType::AAAA);
+        z.add_text("ns1.example A 11.2.0.99");
+    });
+    let r = resolver(&w, config());
+    assert_answer(
+        &resolve(&r, "www.example.com.", RecordType::A).await,
+        "192.0.2.10",
+    );
+}
