@@ -273,7 +273,7 @@ impl Zone {
             }
             if !at_qname {
                 if let Some(dname) = node.iter().find(|r| r.record_type() == RecordType::DNAME) {
-                    return self.dname(dname, name, qtype, dnssec_ok, ans);
+                    return self.dname(dname, name, dnssec_ok, ans);
                 }
             }
         }
@@ -379,21 +379,14 @@ impl Zone {
     }
 
     /// RFC 6672 §3.1: the DNAME RRset plus a synthesised CNAME.
-    fn dname(
-        &self,
-        dname: &Record,
-        name: &Name,
-        qtype: RecordType,
-        dnssec_ok: bool,
-        ans: &mut ZoneAnswer,
-    ) -> Step {
+    fn dname(&self, dname: &Record, name: &Name, dnssec_ok: bool, ans: &mut ZoneAnswer) -> Step {
+        // Only reached for names strictly below the owner: a query at the
+        // owner itself is an ordinary lookup (RFC 6672 §2.3).
         let owner = dname.name.clone();
         ans.answers.push(dname.clone());
         if dnssec_ok {
             ans.answers.extend(self.rrsigs(&owner, RecordType::DNAME));
         }
-        // A DNAME query at the owner never gets here (at_qname is excluded).
-        let _ = qtype;
         let Some(target) = dname_target(&dname.data) else {
             return Step::Done;
         };
