@@ -307,11 +307,14 @@ async fn dname_substitution() {
     let r = resolver(&w, config());
     let res = resolve(&r, "www.old.example.com.", RecordType::A).await;
     assert_answer(&res, "192.0.2.20");
-    assert_eq!(res.answer[0].name, n("www.old.example.com."));
+    // RFC 6672 §3.4: the DNAME, then the CNAME synthesized for the name.
+    assert_eq!(res.answer[0].name, n("old.example.com."));
+    assert_eq!(res.answer[0].record_type(), RecordType::DNAME);
+    assert_eq!(res.answer[1].name, n("www.old.example.com."));
+    assert_eq!(res.answer[1].record_type(), RecordType::CNAME);
 }
 
 #[tokio::test]
-#[ignore = "resolver drops the DNAME record from the client answer (api.rs says the chain includes it; RFC 6672 §3.4)"]
 async fn dname_record_is_returned_to_the_client() {
     let w = StdWorld::new();
     let r = resolver(&w, config());
@@ -1023,4 +1026,50 @@ async fn dead_glue_address_falls_back_to_the_other_server() {
         &resolve(&r, "www.example.com.", RecordType::A).await,
         "192.0.2.10",
     );
+}
+
+/// Glue that expires long before its delegation's NS set (60 s vs two days):
+/// the resolver must go back to the parent for the referral and its glue,
+/// not give up on a cut with in-zone servers and no addresses.
+#[tokio::test]
+async fn glue_expiring_before_the_delegation() {
+    let w = StdWorld::new();
+    w.edit_zone("com.", |z| {
+        for name in ["ns1.example.com.", "ns2.example.com."] {
+            z.remove_rrset(&n(name), RecordType::A);
+            z.remove_rrset(&n(name), RecordType::AAAA);
+        }
+        z.add_text(
+            "ns1.example 60 A 11.2.0.1\nns1.example 60 AAAA 2600:0:2::1\nns2.example 60 A 11.2.0.2",
+        );
+    });
+    let r = resolver(&w, config());
+    assert_answer(
+        &resolve(&r, "www.example.com.", RecordType::A).await,
+        "192.0.2.10",
+    );
+    w.clock().advance(Duration::from_secs(120));
+    assert_answer(
+        &resolve(&r, "mail.example.com.", RecordType::A).await,
+        "192.0.2.25",
+    );
+}
+
+/// A server never tried is explored, and once measured the fast one
+/// carries most of the load (RFC 6298 first-sample SRTT, 1-in-10 exploration).
+#[tokio::test]
+async fn faster_server_is_discovered_and_preferred() {
+    for _ in 0..5 {
+        let w = StdWorld::new();
+        w.set_rtt(addr::NS1_EXAMPLE_COM_V4, Duration::from_millis(250));
+        w.set_rtt(addr::NS1_EXAMPLE_COM_V6, Duration::from_millis(250));
+        let r = resolver(&w, config());
+        for i in 0..40 {
+            resolve(&r, &format!("n{i}.example.com."), RecordType::A).await;
+        }
+        let slow =
+            w.query_count(addr::NS1_EXAMPLE_COM_V4) + w.query_count(addr::NS1_EXAMPLE_COM_V6);
+        let fast = w.query_count(addr::NS2_EXAMPLE_COM_V4);
+        assert!(fast >= 2 * slow, "fast {fast}, slow {slow}");
+    }
 }

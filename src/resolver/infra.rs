@@ -30,6 +30,8 @@ struct ServerState {
     avoid_until: Duration,
     /// The server answered FORMERR to an EDNS query.
     no_edns: bool,
+    /// At least one RTT was measured (RFC 6298 §2.2 vs §2.3).
+    measured: bool,
 }
 
 impl Default for ServerState {
@@ -40,6 +42,7 @@ impl Default for ServerState {
             timeouts: 0,
             avoid_until: Duration::ZERO,
             no_edns: false,
+            measured: false,
         }
     }
 }
@@ -53,6 +56,8 @@ pub struct ServerView {
     pub rto: Duration,
     pub no_edns: bool,
     pub backed_off: bool,
+    /// No RTT measured yet: its score is a guess.
+    pub measured: bool,
 }
 
 /// The infra cache.
@@ -94,16 +99,24 @@ impl Infra {
                 rto,
                 no_edns: s.no_edns,
                 backed_off,
+                measured: s.measured,
             }
         })
     }
 
-    /// A response arrived after `rtt` (RFC 6298 §2.3 update).
+    /// A response arrived after `rtt`: RFC 6298 §2.2 for the first
+    /// measurement (SRTT = R, RTTVAR = R/2), §2.3 after that.
     pub fn record_rtt(&self, ip: IpAddr, rtt: Duration) {
         self.with(ip, |s| {
-            let diff = s.srtt.abs_diff(rtt);
-            s.rttvar = (s.rttvar * 3 + diff) / 4;
-            s.srtt = (s.srtt * 7 + rtt) / 8;
+            if s.measured {
+                let diff = s.srtt.abs_diff(rtt);
+                s.rttvar = (s.rttvar * 3 + diff) / 4;
+                s.srtt = (s.srtt * 7 + rtt) / 8;
+            } else {
+                s.srtt = rtt;
+                s.rttvar = rtt / 2;
+                s.measured = true;
+            }
             s.timeouts = 0;
             s.avoid_until = Duration::ZERO;
         });

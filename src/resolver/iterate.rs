@@ -10,6 +10,7 @@ use hickory_proto::rr::{Name, RData, Record, RecordType};
 
 use super::budget::BudgetKind;
 use super::classify::{classify, dname_substitute, dname_target, Classified, Mode, Referral};
+use super::infra::ServerView;
 use super::network::BoxFuture;
 use super::rrset::Rrset;
 use super::step::{combined, flatten, reason, Step, ZoneRrset};
@@ -20,6 +21,11 @@ use crate::cache::rrset::{CachedNegative, CachedRrset, NegativeKind, Trust};
 use crate::dnssec::aggressive::Synthesized;
 use crate::dnssec::state::Security;
 
+/// Servers whose score is this close to the best one are equally likely
+/// to be picked (Unbound's RTT band).
+const SELECTION_BAND: std::time::Duration = std::time::Duration::from_millis(400);
+/// One selection in this many explores the band instead of taking the best.
+const EXPLORE_ONE_IN: u32 = 10;
 /// Servers tried for one question at one zone cut before giving up.
 const MAX_ATTEMPTS_PER_ZONE: usize = 8;
 /// RFC 9156 §2.3: at most this many minimised queries per lookup...
@@ -100,6 +106,34 @@ impl Qmin {
     fn disable(&mut self) {
         self.enabled = false;
     }
+}
+
+/// Server selection. Mostly the fastest (ties at random). While servers
+/// within 400 ms of it (Unbound's band) are unmeasured, half the picks go
+/// to one of them, so a faster sibling is found quickly; otherwise one pick
+/// in ten explores the band, so recovering servers get measured again.
+fn choose_server(candidates: &[(IpAddr, ServerView)]) -> Option<IpAddr> {
+    let floor = candidates.iter().map(|(_, v)| v.score).min()?;
+    let band: Vec<&(IpAddr, ServerView)> = candidates
+        .iter()
+        .filter(|(_, v)| v.score <= floor + SELECTION_BAND)
+        .collect();
+    let unmeasured: Vec<IpAddr> = band
+        .iter()
+        .filter(|(_, v)| !v.measured)
+        .map(|(ip, _)| *ip)
+        .collect();
+    let pool: Vec<IpAddr> = if !unmeasured.is_empty() && rand::random_bool(0.5) {
+        unmeasured
+    } else if rand::random_ratio(1, EXPLORE_ONE_IN) {
+        band.iter().map(|(ip, _)| *ip).collect()
+    } else {
+        band.iter()
+            .filter(|(_, v)| v.score == floor)
+            .map(|(ip, _)| *ip)
+            .collect()
+    };
+    pool.get(rand::random_range(0..pool.len().max(1))).copied()
 }
 
 fn is_local(ip: IpAddr) -> bool {
@@ -359,12 +393,20 @@ impl Inner {
                             looked_up: false,
                         }
                     })
-                    .collect();
-                return Ok(Delegation {
-                    zone,
-                    servers,
-                    configured: false,
-                });
+                    .collect::<Vec<NsEntry>>();
+                // A cut whose glue has expired while its NS set lives on is
+                // no use if every server is inside the zone: go back to the
+                // parent, which sends the referral with glue again.
+                let reachable = servers
+                    .iter()
+                    .any(|s| !s.addrs.is_empty() || !zone.zone_of(&s.name));
+                if reachable {
+                    return Ok(Delegation {
+                        zone,
+                        servers,
+                        configured: false,
+                    });
+                }
             }
         }
         self.root_delegation(now)
@@ -572,12 +614,14 @@ impl Inner {
                     self.config.upstream.query_deadline_ms,
                 ));
             }
-            let best = deleg
+            let candidates: Vec<(IpAddr, ServerView)> = deleg
                 .servers
                 .iter()
                 .flat_map(|s| s.addrs.iter().copied())
                 .filter(|ip| !tried.contains(ip) && self.usable_addr(*ip, deleg.configured))
-                .min_by_key(|ip| (self.infra.view(*ip, mono).score, rand::random::<u8>()));
+                .map(|ip| (ip, self.infra.view(ip, mono)))
+                .collect();
+            let best = choose_server(&candidates);
             let Some(ip) = best else {
                 if self.resolve_next_ns(ctx, deleg).await? {
                     continue;
@@ -839,21 +883,8 @@ impl Inner {
                 proofs: proofs.iter().map(clamp).collect(),
             });
         }
-        if let Some(set) = sets
-            .iter()
-            .find(|s| s.name == *name && s.rtype == RecordType::CNAME && !s.records.is_empty())
-        {
-            if let Some(target) = set.records.iter().find_map(|r| match &r.data {
-                RData::CNAME(c) => Some(c.0.clone()),
-                _ => None,
-            }) {
-                return Ok(Step::Alias {
-                    answer: vec![clamp(set)],
-                    proofs: proofs.iter().map(clamp).collect(),
-                    target,
-                });
-            }
-        }
+        // RFC 6672 §3.4: a DNAME above the name wins over the CNAME the
+        // server synthesized from it (unsigned); we synthesize our own.
         let dname = sets.iter().find(|s| {
             s.rtype == RecordType::DNAME
                 && qtype != RecordType::DNAME
@@ -894,6 +925,21 @@ impl Inner {
                 proofs: Vec::new(),
                 target: new_name,
             });
+        }
+        if let Some(set) = sets
+            .iter()
+            .find(|s| s.name == *name && s.rtype == RecordType::CNAME && !s.records.is_empty())
+        {
+            if let Some(target) = set.records.iter().find_map(|r| match &r.data {
+                RData::CNAME(c) => Some(c.0.clone()),
+                _ => None,
+            }) {
+                return Ok(Step::Alias {
+                    answer: vec![clamp(set)],
+                    proofs: proofs.iter().map(clamp).collect(),
+                    target,
+                });
+            }
         }
         Err(ResolveError::NoUsableServer {
             zone: zone.clone(),
