@@ -372,13 +372,18 @@ cmd_down() {
         done
         ip netns del "$LAB_NS"
     fi
-    rm -rf "$LAB_DIR"
+    # Only ever delete a directory this script created.
+    if [[ -f $LAB_DIR/.anchord-lab ]]; then
+        rm -rf "$LAB_DIR"
+    fi
 }
 
 cmd_up() {
     require_tools
     cmd_down
+    [[ ! -e $LAB_DIR ]] || die "$LAB_DIR exists and is not a lab work dir"
     mkdir -p "$LAB_DIR"
+    touch "$LAB_DIR/.anchord-lab"
     ip netns add "$LAB_NS"
     in_ns ip link set lo up
     in_ns ip addr add "$OUTSIDE_IP/32" dev lo
