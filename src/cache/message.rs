@@ -269,13 +269,23 @@ impl StoredAnswer {
 
     /// The response for one client at `now`.
     pub fn render(&self, p: &RenderParams<'_>, now: u64) -> Vec<u8> {
+        let mut out = Vec::new();
+        self.render_into(p, now, &mut out);
+        out
+    }
+
+    /// Writes the response for one client at `now` into `out` (cleared
+    /// first): the hit path reuses one buffer per socket, so a cache hit
+    /// allocates nothing once the buffer has grown.
+    pub fn render_into(&self, p: &RenderParams<'_>, now: u64, out: &mut Vec<u8>) {
         let ede_len = self
             .ede
             .as_ref()
             .map_or(0, |e| e.text.len().min(MAX_EDE_TEXT) + 6);
-        let mut out = Vec::with_capacity(self.wire.len() + 11 + ede_len);
+        out.clear();
+        out.reserve(self.wire.len() + 11 + ede_len);
         out.extend_from_slice(&self.wire);
-        put_u16(&mut out, 0, p.id);
+        put_u16(out, 0, p.id);
         // QR=1, OPCODE=QUERY, AA=0 (we are not authoritative), TC=0, RD copied.
         let b2 = 0x80 | u8::from(p.rd);
         // RA=1; RFC 6840 §5.7: AD only when secure and the client asked (DO or AD).
@@ -302,13 +312,12 @@ impl StoredAnswer {
             }
         }
         if let Some(opt) = p.edns {
-            push_opt(&mut out, opt, 0, self.ede.as_ref());
-            put_u16(&mut out, 10, 1);
+            push_opt(out, opt, 0, self.ede.as_ref());
+            put_u16(out, 10, 1);
         }
         if out.len() > p.limit {
-            truncate_response(&mut out, self.qname_len, p.edns, self.ede.as_ref(), p.limit);
+            truncate_response(out, self.qname_len, p.edns, self.ede.as_ref(), p.limit);
         }
-        out
     }
 }
 

@@ -36,6 +36,9 @@ const QCLASS_IN: u16 = 1;
 pub enum FastPath {
     /// Send these bytes back.
     Answer(Vec<u8>),
+    /// Send back the bytes written into the caller's buffer
+    /// (`fast_path_into` only).
+    Written,
     /// Send nothing.
     Drop,
     /// Not cached: resolve with [`Handler::resolve_miss`].
@@ -141,6 +144,23 @@ impl Handler {
     /// Answers `packet` from `client` if it can be answered without the
     /// resolver; never allocates except for the response itself.
     pub fn fast_path(&self, packet: &[u8], client: SocketAddr, tcp: bool) -> FastPath {
+        let mut out = Vec::new();
+        match self.fast_path_into(packet, client, tcp, &mut out) {
+            FastPath::Written => FastPath::Answer(out),
+            other => other,
+        }
+    }
+
+    /// Like [`Handler::fast_path`], but a cache hit is rendered into `out`
+    /// (returning [`FastPath::Written`]): with a reused buffer, a hit
+    /// allocates nothing.
+    pub fn fast_path_into(
+        &self,
+        packet: &[u8],
+        client: SocketAddr,
+        tcp: bool,
+        out: &mut Vec<u8>,
+    ) -> FastPath {
         bump(&self.stats.queries);
         if tcp {
             bump(&self.stats.tcp_queries);
@@ -191,7 +211,8 @@ impl Handler {
         if let Some(stored) = self.cache.get(&key, now) {
             bump(&self.stats.cache_hits);
             self.stats.count_rcode(stored.rcode);
-            return FastPath::Answer(stored.render(&self.render_params(&v, tcp), now));
+            stored.render_into(&self.render_params(&v, tcp), now, out);
+            return FastPath::Written;
         }
         bump(&self.stats.misses);
         FastPath::Miss(ParsedQuery {

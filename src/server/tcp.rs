@@ -111,7 +111,9 @@ async fn connection(
                     break;
                 }
             }
-            FastPath::Drop => {}
+            // `fast_path` returns hits as `Answer`; `Written` is only for
+            // `fast_path_into`.
+            FastPath::Drop | FastPath::Written => {}
             FastPath::Miss(q) => {
                 let Ok(permit) = pipeline.clone().acquire_owned().await else {
                     break;

@@ -150,8 +150,11 @@ const AD: u16 = 0x0020;
 const CD: u16 = 0x0010;
 
 /// Runs a query through the fast path and, on a miss, the resolver.
+/// Uses the reusable-buffer path, as the UDP listener does.
 async fn ask(h: &Handler, q: &[u8], tcp: bool) -> Option<Vec<u8>> {
-    match h.fast_path(q, client(), tcp) {
+    let mut out = Vec::new();
+    match h.fast_path_into(q, client(), tcp, &mut out) {
+        FastPath::Written => Some(out),
         FastPath::Answer(r) => Some(r),
         FastPath::Drop => None,
         FastPath::Miss(p) => Some(h.resolve_miss(p).await),

@@ -59,6 +59,8 @@ pub async fn serve_udp(
     wildcard: bool,
 ) {
     let mut buf = vec![0u8; RECV_BUF];
+    // Reused for every cache hit: no allocation per hit.
+    let mut out: Vec<u8> = Vec::with_capacity(RECV_BUF);
     loop {
         let received = if wildcard {
             pktinfo::recv(&sock, &mut buf).await
@@ -76,7 +78,8 @@ pub async fn serve_udp(
             }
         };
         let Some(packet) = buf.get(..n) else { continue };
-        match handler.fast_path(packet, client, false) {
+        match handler.fast_path_into(packet, client, false, &mut out) {
+            FastPath::Written => reply(&sock, &out, client, local).await,
             FastPath::Answer(resp) => reply(&sock, &resp, client, local).await,
             FastPath::Drop => {}
             FastPath::Miss(q) => {
