@@ -1073,3 +1073,27 @@ async fn faster_server_is_discovered_and_preferred() {
         assert!(fast >= 2 * slow, "fast {fast}, slow {slow}");
     }
 }
+
+/// Forward-only mode: every query goes, with RD=1 (and CD=1, so that our
+/// own validation sees the data), to the configured forwarder; nothing is
+/// sent to the root or any other server.
+#[tokio::test]
+async fn forward_only_mode_asks_only_the_forwarder() {
+    let w = StdWorld::new();
+    let mut c = config();
+    c.upstream.forward_to = vec![std::net::SocketAddr::new(addr::NS1_EXAMPLE_COM_V4, 53)];
+    let r = resolver(&w, c);
+    assert_answer(
+        &resolve(&r, "www.example.com.", RecordType::A).await,
+        "192.0.2.10",
+    );
+    let log = w.queries();
+    assert!(!log.is_empty());
+    for q in &log {
+        assert_eq!(q.server.ip(), addr::NS1_EXAMPLE_COM_V4, "{q:?}");
+        assert!(q.rd, "forwarded queries set RD: {q:?}");
+    }
+    // Negative answers come back through the forwarder too.
+    let res = resolve(&r, "nope.example.com.", RecordType::A).await;
+    assert_eq!(res.rcode, ResponseCode::NXDomain);
+}

@@ -61,14 +61,33 @@ pub struct ServerView {
 }
 
 /// The infra cache.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Infra {
     servers: Mutex<HashMap<IpAddr, ServerState>>,
+    /// Retransmit timeout for a server with no RTT measured yet
+    /// (`upstream.initial_timeout_ms`; Unbound uses 376 ms).
+    initial_rto: Duration,
+}
+
+impl Default for Infra {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 impl Infra {
     pub fn new() -> Self {
-        Self::default()
+        Self::with_initial_rto(UNKNOWN_RTT)
+    }
+
+    /// An infra cache whose first retransmit to an unmeasured server comes
+    /// after `initial_rto` (a few hundred ms, so one dead server does not
+    /// eat the client's deadline).
+    pub fn with_initial_rto(initial_rto: Duration) -> Self {
+        Self {
+            servers: Mutex::new(HashMap::new()),
+            initial_rto: initial_rto.clamp(MIN_RTO, MAX_RTO),
+        }
     }
 
     fn with<T>(&self, ip: IpAddr, f: impl FnOnce(&mut ServerState) -> T) -> T {
@@ -86,8 +105,16 @@ impl Infra {
 
     /// Current view of `ip` at monotonic time `now`.
     pub fn view(&self, ip: IpAddr, now: Duration) -> ServerView {
+        let initial = self.initial_rto;
         self.with(ip, |s| {
-            let rto = (s.srtt + 4 * s.rttvar).clamp(MIN_RTO, MAX_RTO);
+            let rto = if s.measured {
+                (s.srtt + 4 * s.rttvar).clamp(MIN_RTO, MAX_RTO)
+            } else if s.timeouts > 0 {
+                // RFC 6298 §5.5: back off after a timeout, bounded.
+                (initial * 2u32.pow(s.timeouts.min(3))).min(MAX_RTO)
+            } else {
+                initial
+            };
             let backed_off = s.avoid_until > now;
             let score = if backed_off {
                 s.srtt + MAX_RTO * s.timeouts.min(10)
@@ -160,6 +187,26 @@ impl Infra {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn unmeasured_servers_get_the_initial_timeout() {
+        let infra = Infra::with_initial_rto(Duration::from_millis(400));
+        let ip: IpAddr = "192.0.2.9".parse().unwrap();
+        assert_eq!(
+            infra.view(ip, Duration::ZERO).rto,
+            Duration::from_millis(400)
+        );
+        infra.record_timeout(ip, Duration::ZERO);
+        assert_eq!(
+            infra.view(ip, Duration::ZERO).rto,
+            Duration::from_millis(800)
+        );
+        infra.record_rtt(ip, Duration::from_millis(20));
+        assert_eq!(
+            infra.view(ip, Duration::ZERO).rto,
+            Duration::from_millis(60)
+        );
+    }
 
     #[test]
     fn fast_servers_score_better_and_timeouts_back_off() {

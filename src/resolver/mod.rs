@@ -144,6 +144,9 @@ impl Resolver {
     /// `dnssec::anchors`); negative trust anchors come from the config.
     pub fn new_validating(setup: ResolverSetup, anchors: Vec<TrustAnchor>) -> Self {
         let cache = RrsetCache::new(setup.config.cache.size);
+        let infra = Infra::with_initial_rto(Duration::from_millis(
+            setup.config.upstream.initial_timeout_ms,
+        ));
         let ntas = setup
             .config
             .dnssec
@@ -169,7 +172,7 @@ impl Resolver {
                 clock: setup.clock,
                 hints: setup.root_hints,
                 cache,
-                infra: Infra::new(),
+                infra,
             }),
         }
     }
