@@ -26,6 +26,8 @@ const ANCHORD: &str = "127.53.0.100";
 /// Private instances for the tests that may kill or stress the daemon.
 const ANCHORD_SIGTERM: &str = "127.53.0.101";
 const ANCHORD_FUZZ: &str = "127.53.0.102";
+/// anchord in forward-only mode, forwarding to Unbound (validating itself).
+const ANCHORD_FORWARD: &str = "127.53.0.103";
 /// A lab address outside anchord's `allow` list.
 const OUTSIDE_SOURCE: &str = "10.53.0.9";
 
@@ -321,6 +323,11 @@ fn anchord_binary() -> String {
 
 impl Anchord {
     fn start(lab: &Lab, addr: &str) -> Result<Anchord, String> {
+        Self::start_with(lab, addr, "")
+    }
+
+    /// `upstream_extra`: more `[upstream]` lines (e.g. `forward_to`).
+    fn start_with(lab: &Lab, addr: &str, upstream_extra: &str) -> Result<Anchord, String> {
         let conf = lab.dir.join(format!("anchord-{addr}.toml"));
         let log = lab.dir.join(format!("log/anchord-{addr}.log"));
         let text = format!(
@@ -331,6 +338,7 @@ allow = ["127.0.0.0/8"]
 [upstream]
 allow_localhost_targets = true
 ipv6 = false
+{upstream_extra}
 
 [iterator]
 root_hints = "{hints}"
@@ -340,6 +348,7 @@ builtin_root_anchor = false
 trust_anchor_files = ["{anchor}"]
 "#,
             hints = lab.dir.join("lab.hints").display(),
+            upstream_extra = upstream_extra,
             anchor = lab.dir.join("lab-anchor.ds").display(),
         );
         std::fs::write(&conf, text).map_err(|e| format!("{}: {e}", conf.display()))?;
@@ -590,8 +599,14 @@ fn anchord_group(group: Group) {
     let _turn = shared_turn();
     let server = shared_anchord(lab);
     let cases: Vec<&Case> = CASES.iter().filter(|c| c.group == group).collect();
-    let ours = run_cases(lab, server, &cases);
-    let reference = run_cases(lab, UNBOUND, &cases);
+    compare_with_unbound(lab, server, &cases, &format!("{group:?}"));
+}
+
+/// Runs `cases` against `server` and Unbound; fails listing every mismatch
+/// with the table and every disagreement with Unbound.
+fn compare_with_unbound(lab: &Lab, server: &str, cases: &[&Case], what: &str) {
+    let ours = run_cases(lab, server, cases);
+    let reference = run_cases(lab, UNBOUND, cases);
     let mut report = String::new();
     for ((label, got, want), (_, unbound, _)) in ours.iter().zip(&reference) {
         if got.as_ref().ok() != Some(want) {
@@ -606,10 +621,23 @@ fn anchord_group(group: Group) {
             );
         }
     }
-    assert!(
-        report.is_empty(),
-        "anchord {group:?} cases failed:\n{report}"
-    );
+    assert!(report.is_empty(), "anchord {what} cases failed:\n{report}");
+}
+
+/// Forward-only mode: anchord forwards to Unbound with CD=1 and validates
+/// everything itself; the whole table must come out the same.
+#[test]
+fn anchord_forward_only_mode_validates_the_whole_table() {
+    let Some(lab) = lab() else { return };
+    let _turn = shared_turn();
+    let _d = Anchord::start_with(
+        lab,
+        ANCHORD_FORWARD,
+        &format!("forward_to = [\"{UNBOUND}:53\"]"),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let cases: Vec<&Case> = CASES.iter().collect();
+    compare_with_unbound(lab, ANCHORD_FORWARD, &cases, "forward-only");
 }
 
 // --- raw packets -----------------------------------------------------------

@@ -128,9 +128,11 @@ impl Inner {
                 for set in authority.iter_mut() {
                     self.judge(ctx, set).await?;
                 }
-                let trust = self
-                    .zone_trust(ctx, &self.signer_zone(ctx, zone, authority).await?)
-                    .await?;
+                // Forwarding, the zone is learnt from the signer (or SOA),
+                // not from the forwarder; the proof must use the real zone
+                // (NSEC3 owner names are hashes under it).
+                *zone = self.signer_zone(ctx, zone, authority).await?;
+                let trust = self.zone_trust(ctx, zone).await?;
                 let all_secure = !authority.is_empty()
                     && authority.iter().all(|s| s.security == Security::Secure);
                 match (&trust.trust, all_secure) {
