@@ -62,6 +62,21 @@ fn insecure(reason: String, expires_at: u64) -> KeyEntry {
     }
 }
 
+/// The parent's keys if it is Secure; otherwise the verdict the child
+/// inherits: below an insecure or bogus parent, the child is the same.
+fn inherited(parent: &KeyEntry) -> Result<&[DNSKEY], KeyEntry> {
+    match &parent.trust {
+        ZoneTrust::Secure { keys } => Ok(keys),
+        ZoneTrust::Insecure { reason } => {
+            Err(insecure(format!("parent {reason}"), parent.expires_at))
+        }
+        ZoneTrust::Bogus { why } => Err(KeyEntry {
+            trust: ZoneTrust::Bogus { why: why.clone() },
+            expires_at: parent.expires_at,
+        }),
+    }
+}
+
 impl Inner {
     /// True when validation is on: some trust anchor is configured.
     pub(crate) fn validating(&self) -> bool {
@@ -194,17 +209,9 @@ impl Inner {
             ));
         };
         let ptrust = self.zone_trust(ctx, &parent).await?;
-        let keys = match &ptrust.trust {
-            ZoneTrust::Insecure { reason } => {
-                return Ok(insecure(format!("parent {reason}"), ptrust.expires_at))
-            }
-            ZoneTrust::Bogus { why } => {
-                return Ok(KeyEntry {
-                    trust: ZoneTrust::Bogus { why: why.clone() },
-                    expires_at: ptrust.expires_at,
-                })
-            }
-            ZoneTrust::Secure { keys } => keys,
+        let keys = match inherited(&ptrust) {
+            Ok(keys) => keys,
+            Err(verdict) => return Ok(verdict),
         };
         let bound = match verify_rrset(&ds_set.set, &parent, keys, now, &ctx.budget) {
             Ok(bound) => bound,
@@ -276,17 +283,9 @@ impl Inner {
             ));
         };
         let ptrust = self.zone_trust(ctx, &parent).await?;
-        let keys = match &ptrust.trust {
-            ZoneTrust::Insecure { reason } => {
-                return Ok(insecure(format!("parent {reason}"), ptrust.expires_at))
-            }
-            ZoneTrust::Bogus { why } => {
-                return Ok(KeyEntry {
-                    trust: ZoneTrust::Bogus { why: why.clone() },
-                    expires_at: ptrust.expires_at,
-                })
-            }
-            ZoneTrust::Secure { keys } => keys,
+        let keys = match inherited(&ptrust) {
+            Ok(keys) => keys,
+            Err(verdict) => return Ok(verdict),
         };
         let mut expiry = ptrust.expires_at;
         for set in authority.iter_mut() {

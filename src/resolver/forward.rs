@@ -30,8 +30,13 @@ impl Inner {
         let mut tried: HashSet<SocketAddr> = HashSet::new();
         let mut last = String::from("no forwarder configured");
         let forwarders = &self.config.upstream.forward_to;
-        for _ in 0..forwarders.len().min(8) {
+        // Up to three rounds over the forwarders (timeouts double each
+        // round), so one lost packet to a single forwarder is not a SERVFAIL.
+        for _ in 0..(forwarders.len() * 3).min(12) {
             let mono = self.clock.monotonic();
+            if tried.len() == forwarders.len() {
+                tried.clear();
+            }
             let Some(server) = forwarders
                 .iter()
                 .copied()

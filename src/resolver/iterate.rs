@@ -26,6 +26,8 @@ use crate::dnssec::state::Security;
 const SELECTION_BAND: std::time::Duration = std::time::Duration::from_millis(400);
 /// One selection in this many explores the band instead of taking the best.
 const EXPLORE_ONE_IN: u32 = 10;
+/// Rounds over a zone's server addresses before giving up.
+const ROUNDS_PER_ZONE: u32 = 3;
 /// Servers tried for one question at one zone cut before giving up.
 const MAX_ATTEMPTS_PER_ZONE: usize = 8;
 /// RFC 9156 §2.3: at most this many minimised queries per lookup...
@@ -607,6 +609,7 @@ impl Inner {
             checking_disabled: false,
         };
         let mut attempts = 0;
+        let mut round = 0;
         while attempts < MAX_ATTEMPTS_PER_ZONE {
             let mono = self.clock.monotonic();
             if mono >= ctx.deadline {
@@ -624,6 +627,14 @@ impl Inner {
             let best = choose_server(&candidates);
             let Some(ip) = best else {
                 if self.resolve_next_ns(ctx, deleg).await? {
+                    continue;
+                }
+                // Every address tried once: go round again (their timeouts
+                // have doubled), as long as the deadline and budget allow.
+                // A zone with one server must survive one lost packet.
+                if round + 1 < ROUNDS_PER_ZONE && !tried.is_empty() {
+                    round += 1;
+                    tried.clear();
                     continue;
                 }
                 break;
