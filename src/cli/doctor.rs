@@ -21,8 +21,9 @@ pub struct DoctorArgs {
     /// Root of the file system to inspect (for containers and tests).
     #[arg(long, default_value = "/")]
     pub root: PathBuf,
-    /// Resolver to query, `IP` or `IP:PORT` (default: first nameserver of
-    /// resolv.conf, port 53).
+    /// The local resolver to query, `IP` or `IP:PORT` (default:
+    /// 127.0.0.1:53, where anchord listens). Only the local resolver is
+    /// asked: whatever else resolv.conf lists is reported, never queried.
     #[arg(long)]
     pub server: Option<String>,
     /// The `postconf` program to ask for Postfix settings.
@@ -150,12 +151,7 @@ pub fn run_checks(args: &DoctorArgs, env: &Env<'_>) -> Vec<Check> {
     checks.extend(check_postconf(args, env.runner));
     let server = match &args.server {
         Some(s) => parse_server(s),
-        None => Ok(parsed
-            .as_ref()
-            .and_then(|r| r.nameservers.first().copied())
-            .map_or(SocketAddr::from((Ipv4Addr::LOCALHOST, 53)), |ip| {
-                SocketAddr::new(ip, 53)
-            })),
+        None => Ok(SocketAddr::from((Ipv4Addr::LOCALHOST, 53))),
     };
     checks.push(match server {
         Ok(addr) => check_ad(addr, env.timeout),
