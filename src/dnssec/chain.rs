@@ -143,8 +143,9 @@ impl Inner {
                     TrustAnchor::Dnskey { key, .. } => Voucher::Key(key),
                 })
                 .collect();
+            let (dnskeys, _) = self.fetch_step(ctx, zone, RecordType::DNSKEY).await?;
             return self
-                .keys_vouched(ctx, zone, &vouchers, u64::MAX, now, "trust anchor")
+                .keys_vouched(ctx, zone, dnskeys, &vouchers, u64::MAX, now, "trust anchor")
                 .await;
         }
         if !self.anchors.iter().any(|a| a.zone().zone_of(zone)) {
@@ -208,7 +209,13 @@ impl Inner {
                 bogus_until,
             ));
         };
-        let ptrust = self.zone_trust(ctx, &parent).await?;
+        // The child's DNSKEY set is needed whenever a DS exists: fetch it
+        // while the parent's trust is established (independent queries).
+        let (ptrust, dnskeys) = tokio::join!(
+            self.zone_trust(ctx, &parent),
+            self.fetch_step(ctx, zone, RecordType::DNSKEY)
+        );
+        let ptrust = ptrust?;
         let keys = match inherited(&ptrust) {
             Ok(keys) => keys,
             Err(verdict) => return Ok(verdict),
@@ -254,9 +261,11 @@ impl Inner {
             ));
         }
         let vouchers: Vec<Voucher> = usable.into_iter().map(Voucher::Ds).collect();
+        let (dnskeys, _) = dnskeys?;
         self.keys_vouched(
             ctx,
             zone,
+            dnskeys,
             &vouchers,
             ds_expiry.min(ptrust.expires_at),
             now,
@@ -327,17 +336,19 @@ impl Inner {
 
     /// Fetches `zone`'s DNSKEY RRset and checks that a key vouched for by
     /// `vouchers` signs it. `expiry_cap`: the vouchers' own expiry.
+    #[allow(clippy::too_many_arguments)]
     async fn keys_vouched(
         &self,
         ctx: &Ctx,
         zone: &Name,
+        dnskey_step: Step,
         vouchers: &[Voucher<'_>],
         expiry_cap: u64,
         now: u64,
         what: &str,
     ) -> Result<KeyEntry, ResolveError> {
         let bogus_until = now + u64::from(self.config.dnssec.bogus_ttl);
-        let (step, _) = self.fetch_step(ctx, zone, RecordType::DNSKEY).await?;
+        let step = dnskey_step;
         let Step::Data {
             answer: mut set, ..
         } = step
