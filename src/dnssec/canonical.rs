@@ -11,7 +11,9 @@
 //! fewer than the owner's), rebuilt as `*.` + the rightmost `labels` labels
 //! (RFC 4035 §5.3.2). Names inside RDATA are lowercased only for the types
 //! of RFC 4034 §6.2 as amended by RFC 6840 §5.1 (not NSEC's next name):
-//! hickory-proto's canonical encoder mode does that per type.
+//! hickory-proto's canonical encoder mode does that per type, and
+//! [`lowercase_opaque_names`] does it for the listed types hickory keeps as
+//! opaque RDATA (MD, MF, MB, MG, MR, MINFO, RP, AFSDB, RT, PX, KX, NXT).
 
 use hickory_proto::dnssec::rdata::RRSIG;
 use hickory_proto::rr::{Name, RData, Record};
@@ -38,6 +40,11 @@ pub fn push_lowercase_name(out: &mut Vec<u8>, name: &Name) {
 
 /// The RDATA of `data` in canonical form.
 pub fn canonical_rdata(data: &RData) -> Result<Vec<u8>, CanonicalError> {
+    if let RData::Unknown { code, rdata } = data {
+        let mut raw = rdata.anything.clone();
+        lowercase_opaque_names(u16::from(*code), &mut raw);
+        return Ok(raw);
+    }
     let mut buf = Vec::new();
     let mut enc = BinEncoder::new(&mut buf);
     enc.set_canonical_form(true);
@@ -45,6 +52,42 @@ pub fn canonical_rdata(data: &RData) -> Result<Vec<u8>, CanonicalError> {
     data.emit(&mut enc)
         .map_err(|e| CanonicalError::Encode(e.to_string()))?;
     Ok(buf)
+}
+
+/// RFC 4034 §6.2 item 3 for the listed types hickory keeps opaque: lowercase
+/// their embedded names (uncompressed, RFC 3597 §4) in place. Layouts from
+/// RFC 1035 §3.3, RFC 1183, RFC 2163, RFC 2230, RFC 2535. From the first
+/// malformed octet on the data is left alone (the signature then fails).
+pub fn lowercase_opaque_names(rtype: u16, raw: &mut [u8]) {
+    // (octets before the first name, number of names)
+    let (skip, names) = match rtype {
+        3 | 4 | 7 | 8 | 9 => (0, 1), // MD, MF, MB, MG, MR
+        14 | 17 => (0, 2),           // MINFO, RP
+        18 | 21 | 36 => (2, 1),      // AFSDB, RT, KX: preference first
+        26 => (2, 2),                // PX
+        30 => (0, 1),                // NXT: next name, then a bitmap
+        _ => return,
+    };
+    let mut pos = skip;
+    for _ in 0..names {
+        // At most 128 labels in a name: the walk is bounded.
+        for _ in 0..=128 {
+            let Some(&len) = raw.get(pos) else { return };
+            if len == 0 {
+                pos += 1;
+                break;
+            }
+            if len > 63 {
+                return;
+            }
+            let end = pos + 1 + usize::from(len);
+            let Some(label) = raw.get_mut(pos + 1..end) else {
+                return;
+            };
+            label.make_ascii_lowercase();
+            pos = end;
+        }
+    }
 }
 
 /// The owner name used in the signature (RFC 4035 §5.3.2).
@@ -140,6 +183,25 @@ mod tests {
         assert_eq!(cname, b"\x03www\x07example\x00");
         let a = canonical_rdata(&RData::A(A::new(192, 0, 2, 1))).unwrap();
         assert_eq!(a, [192, 0, 2, 1]);
+    }
+
+    #[test]
+    fn opaque_listed_types_are_lowercased_others_untouched() {
+        let mut rp = b"\x01A\x02Bc\x00\x01D\x00".to_vec();
+        lowercase_opaque_names(17, &mut rp);
+        assert_eq!(rp, b"\x01a\x02bc\x00\x01d\x00");
+        let mut afsdb = b"\x00\x41\x01Q\x00".to_vec();
+        lowercase_opaque_names(18, &mut afsdb);
+        assert_eq!(afsdb, b"\x00\x41\x01q\x00");
+        let mut truncated = b"\x05AB".to_vec();
+        lowercase_opaque_names(7, &mut truncated);
+        assert_eq!(truncated, b"\x05AB");
+        let mut pointer = b"\xc0\x0c".to_vec();
+        lowercase_opaque_names(17, &mut pointer);
+        assert_eq!(pointer, b"\xc0\x0c");
+        let mut other = b"\x01A\x00".to_vec();
+        lowercase_opaque_names(99, &mut other);
+        assert_eq!(other, b"\x01A\x00");
     }
 
     #[test]
