@@ -221,7 +221,29 @@ impl Inner {
             Err(verdict) => return Ok(verdict),
         };
         let bound = match verify_rrset(&ds_set.set, &parent, keys, now, &ctx.budget) {
-            Ok(bound) => bound,
+            Ok(v) => {
+                let tags: Vec<String> = ds_set
+                    .set
+                    .records
+                    .iter()
+                    .filter_map(|r| match &r.data {
+                        RData::DNSSEC(DNSSECRData::DS(d)) => Some(format!(
+                            "{}/alg{}/digest{}",
+                            d.key_tag(),
+                            u8::from(d.algorithm()),
+                            u8::from(d.digest_type())
+                        )),
+                        _ => None,
+                    })
+                    .collect();
+                ctx.trace.push(TraceEvent::Note(format!(
+                    "DS {zone}: {} signed by {parent} key {}/alg{}: secure",
+                    tags.join(" "),
+                    v.key_tag,
+                    v.algorithm
+                )));
+                v.ttl_bound
+            }
             Err(f) => {
                 ds_set.security = Security::Bogus;
                 return Ok(bogus(
@@ -299,9 +321,9 @@ impl Inner {
         let mut expiry = ptrust.expires_at;
         for set in authority.iter_mut() {
             match verify_rrset(&set.set, &parent, keys, now, &ctx.budget) {
-                Ok(bound) => {
+                Ok(v) => {
                     set.security = Security::Secure;
-                    expiry = expiry.min(now + u64::from(bound.min(set.set.ttl())));
+                    expiry = expiry.min(now + u64::from(v.ttl_bound.min(set.set.ttl())));
                 }
                 Err(f) => {
                     return Ok(bogus(
@@ -398,7 +420,12 @@ impl Inner {
             ));
         }
         match verify_rrset(&set.set, zone, &vouched, now, &ctx.budget) {
-            Ok(bound) => {
+            Ok(v) => {
+                let bound = v.ttl_bound;
+                ctx.trace.push(TraceEvent::Note(format!(
+                    "DNSKEY {zone}: signed by key {}/alg{}, which its {what} vouches for: secure",
+                    v.key_tag, v.algorithm
+                )));
                 set.security = Security::Secure;
                 let expires_at = expiry_cap.min(now + u64::from(bound.min(set.set.ttl())));
                 self.store_step(

@@ -70,16 +70,25 @@ pub fn as_dnskey(record: &Record) -> Option<&DNSKEY> {
     }
 }
 
+/// What validated an RRset.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Verified {
+    /// RFC 4035 §5.3.3: min of the TTL, the original TTL and the time to
+    /// the signature's expiration.
+    pub ttl_bound: u32,
+    /// The key that signed it.
+    pub key_tag: u16,
+    pub algorithm: u8,
+}
+
 /// Validates `set` as data of `zone` signed by one of `keys`.
-/// On success returns the TTL bound from the signature that validated it
-/// (RFC 4035 §5.3.3: min of original TTL and time to expiration).
 pub fn verify_rrset(
     set: &Rrset,
     zone: &Name,
     keys: &[DNSKEY],
     now: u64,
     budget: &Budget,
-) -> Result<u32, Failure> {
+) -> Result<Verified, Failure> {
     if set.rrsigs.is_empty() {
         return Err(Failure::new(
             EdeCode::RrsigsMissing,
@@ -127,7 +136,13 @@ pub fn verify_rrset(
                 .charge(BudgetKind::CryptoCost, cost)
                 .map_err(|e| Failure::new(EdeCode::DnssecBogus, e.to_string()))?;
             match rrsig::verify_rrsig(&set.records, sig, key, zone, now) {
-                Ok(()) => return Ok(rrsig::ttl_bound(set.ttl(), sig, now)),
+                Ok(()) => {
+                    return Ok(Verified {
+                        ttl_bound: rrsig::ttl_bound(set.ttl(), sig, now),
+                        key_tag: input.key_tag,
+                        algorithm: u8::from(input.algorithm),
+                    })
+                }
                 Err(e) => note(Failure::new(e.ede_code(), e.to_string())),
             }
         }

@@ -312,7 +312,12 @@ impl Inner {
             ZoneTrust::Secure { keys } => {
                 let now = self.clock.unix_secs();
                 match verify_rrset(&set.set, &zone, keys, now, &ctx.budget) {
-                    Ok(bound) => {
+                    Ok(v) => {
+                        let bound = v.ttl_bound;
+                        ctx.trace.push(TraceEvent::Note(format!(
+                            "{} {}: signed by {zone} key {}/alg{}: secure",
+                            set.set.name, set.set.rtype, v.key_tag, v.algorithm
+                        )));
                         set.security = Security::Secure;
                         // RFC 4035 §5.3.3: never keep validated data past its
                         // signature's expiration or original TTL.
