@@ -6,8 +6,11 @@
 //!
 //! Only Secure NSEC records go in (RFC 8198 §5.1); entries expire with the
 //! records (and never outlive the zone's negative TTL, RFC 8198 §5.4);
-//! memory is bounded per zone and in zones. NSEC3 ranges are not used
-//! (each lookup would cost hashes; RFC 8198 §5.2 makes it optional).
+//! memory is bounded per zone and in zones. NSEC3 ranges are used too
+//! (RFC 8198 §5.2), with a hash-cost cap: a lookup hashes at most the
+//! names between the query and the zone (and only for zones whose
+//! iteration count is within `nsec3_max_iterations`); opt-out spans never
+//! give answers (they prove nothing, RFC 5155 §6).
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
@@ -16,6 +19,13 @@ use hickory_proto::dnssec::rdata::{DNSSECRData, NSEC};
 use hickory_proto::rr::{Name, RData, Record, RecordType};
 
 use super::nsec::{common_ancestor, nsec_covers};
+use super::nsec3::{self, Nsec3Limits, Nsec3Outcome};
+use super::nsec3_hash::{nsec3_hash_uncharged, owner_hash};
+use crate::config::LimitsConfig;
+use crate::resolver::budget::Budget;
+
+/// Names hashed for one NSEC3 lookup at most (the hash-cost cap).
+const MAX_NSEC3_NAMES: usize = 12;
 
 /// NSEC ranges kept per zone.
 const MAX_PER_ZONE: usize = 4_096;
@@ -53,10 +63,21 @@ pub enum Synthesized {
     NoData { authority: Vec<Record>, ttl: u32 },
 }
 
-/// The validated NSEC range cache.
+/// One zone's validated NSEC3 records, by owner hash.
+#[derive(Debug, Default)]
+struct Nsec3Ranges {
+    salt: Vec<u8>,
+    iterations: u16,
+    /// Owner hash → (the NSEC3 record and its RRSIGs, expiry).
+    by_hash: BTreeMap<Vec<u8>, (Vec<Record>, u64)>,
+    soa: Option<(Vec<Record>, u32, u64)>,
+}
+
+/// The validated NSEC and NSEC3 range cache.
 #[derive(Debug, Default)]
 pub struct NsecCache {
     zones: Mutex<HashMap<Name, ZoneRanges>>,
+    nsec3: Mutex<HashMap<Name, Nsec3Ranges>>,
 }
 
 fn nsec_of(record: &Record) -> Option<&NSEC> {
@@ -209,6 +230,148 @@ impl NsecCache {
 
     pub fn clear(&self) {
         self.zones.lock().unwrap_or_else(|p| p.into_inner()).clear();
+        self.nsec3.lock().unwrap_or_else(|p| p.into_inner()).clear();
+    }
+
+    /// Adds Secure NSEC3 RRsets (records + RRSIGs) and the Secure SOA of
+    /// `zone`. Records whose parameters differ from the zone's current
+    /// ones replace the set (a re-salted zone).
+    pub fn insert_nsec3(
+        &self,
+        zone: &Name,
+        sets: &[Vec<Record>],
+        soa: Option<&[Record]>,
+        expires_at: u64,
+    ) {
+        let mut zones = self.nsec3.lock().unwrap_or_else(|p| p.into_inner());
+        if zones.len() >= MAX_ZONES && !zones.contains_key(zone) {
+            zones.clear();
+        }
+        let entry = zones.entry(zone.to_lowercase()).or_default();
+        if let Some(soa) = soa {
+            let neg_ttl = soa
+                .iter()
+                .find_map(|r| match &r.data {
+                    RData::SOA(s) => Some(r.ttl.min(s.minimum)),
+                    _ => None,
+                })
+                .unwrap_or(0);
+            entry.soa = Some((soa.to_vec(), neg_ttl, expires_at));
+        }
+        for set in sets {
+            let Some((owner, rd)) = set.iter().find_map(|r| match &r.data {
+                RData::DNSSEC(DNSSECRData::NSEC3(n)) => Some((&r.name, n)),
+                _ => None,
+            }) else {
+                continue;
+            };
+            let Some(hash) = owner_hash(owner) else {
+                continue;
+            };
+            if rd.salt() != entry.salt.as_slice() || rd.iterations() != entry.iterations {
+                entry.by_hash.clear();
+                entry.salt = rd.salt().to_vec();
+                entry.iterations = rd.iterations();
+            }
+            if entry.by_hash.len() >= MAX_PER_ZONE {
+                if let Some(k) = entry
+                    .by_hash
+                    .iter()
+                    .min_by_key(|(_, (_, e))| *e)
+                    .map(|(k, _)| k.clone())
+                {
+                    entry.by_hash.remove(&k);
+                }
+            }
+            entry.by_hash.insert(hash, (set.clone(), expires_at));
+        }
+    }
+
+    /// RFC 8198 with NSEC3: NXDOMAIN or NODATA for (qname, qtype) from the
+    /// cached records of the deepest zone holding some, proven by the same
+    /// NSEC3 proof code as upstream answers.
+    pub fn synthesize_nsec3(
+        &self,
+        qname: &Name,
+        qtype: RecordType,
+        now: u64,
+        max_iterations: u16,
+    ) -> Option<Synthesized> {
+        let zones = self.nsec3.lock().unwrap_or_else(|p| p.into_inner());
+        let (zone, zr) = (0..=qname.num_labels())
+            .rev()
+            .map(|l| qname.trim_to(usize::from(l)))
+            .find_map(|z| zones.get(&z.to_lowercase()).map(|zr| (z, zr)))?;
+        if zr.iterations > max_iterations {
+            return None;
+        }
+        let (soa, neg_ttl, soa_exp) = zr.soa.as_ref().filter(|s| s.2 > now)?;
+        // The records a proof may need: for qname and each ancestor down to
+        // the zone, the record matching or covering its hash, and the same
+        // for the wildcard below each ancestor.
+        let extra = usize::from(qname.num_labels().saturating_sub(zone.num_labels()));
+        if extra + 1 > MAX_NSEC3_NAMES / 2 {
+            return None;
+        }
+        let lookup = |name: &Name| -> Option<(&Vec<Record>, u64)> {
+            let h = nsec3_hash_uncharged(name, &zr.salt, zr.iterations);
+            let hit = zr
+                .by_hash
+                .range(..=h)
+                .next_back()
+                // Before the first hash: the last record wraps around.
+                .or_else(|| zr.by_hash.iter().next_back())?;
+            let (records, exp) = hit.1;
+            (*exp > now).then_some((records, *exp))
+        };
+        let mut chosen: Vec<(&Vec<Record>, u64)> = Vec::new();
+        for labels in (zone.num_labels()..=qname.num_labels()).rev() {
+            let name = qname.trim_to(usize::from(labels));
+            for candidate in [Some(name.clone()), name.prepend_label("*").ok()]
+                .into_iter()
+                .flatten()
+            {
+                if let Some(hit) = lookup(&candidate) {
+                    if !chosen.iter().any(|(r, _)| std::ptr::eq(*r, hit.0)) {
+                        chosen.push(hit);
+                    }
+                }
+            }
+        }
+        if chosen.len() > nsec3::DEFAULT_MAX_RECORDS {
+            chosen.truncate(nsec3::DEFAULT_MAX_RECORDS);
+        }
+        let records: Vec<Record> = chosen
+            .iter()
+            .flat_map(|(r, _)| r.iter())
+            .filter(|r| r.record_type() == RecordType::NSEC3)
+            .cloned()
+            .collect();
+        let limits = Nsec3Limits {
+            max_iterations,
+            ..Nsec3Limits::default()
+        };
+        let budget = Budget::new(&LimitsConfig::default());
+        let left = |exp: u64| u32::try_from(exp.saturating_sub(now)).unwrap_or(u32::MAX);
+        let ttl = chosen
+            .iter()
+            .map(|(_, e)| left(*e))
+            .fold((*neg_ttl).min(left(*soa_exp)), u32::min);
+        let mut authority = soa.clone();
+        authority.extend(chosen.iter().flat_map(|(r, _)| r.iter().cloned()));
+        let secure =
+            |o: Result<Nsec3Outcome, nsec3::Nsec3Error>| matches!(o, Ok(Nsec3Outcome::Secure(_)));
+        if secure(nsec3::prove_nxdomain(
+            &records, &zone, qname, &limits, &budget,
+        )) {
+            return Some(Synthesized::NxDomain { authority, ttl });
+        }
+        if secure(nsec3::prove_nodata(
+            &records, &zone, qname, qtype, &limits, &budget,
+        )) {
+            return Some(Synthesized::NoData { authority, ttl });
+        }
+        None
     }
 }
 

@@ -181,7 +181,7 @@ impl Inner {
             }
             if let Some(step) = self.aggressive_step(name, qtype, now) {
                 ctx.trace.push(TraceEvent::Note(format!(
-                    "{name} {qtype}: denied by cached NSEC ranges (RFC 8198)"
+                    "{name} {qtype}: denied by cached NSEC/NSEC3 ranges (RFC 8198)"
                 )));
                 return Ok((step, false));
             }
@@ -302,7 +302,15 @@ impl Inner {
         if !self.validating() || !self.config.dnssec.aggressive_nsec {
             return None;
         }
-        let (kind, mut authority, ttl) = match self.nsec_cache.synthesize(name, qtype, now)? {
+        let synthesized = self.nsec_cache.synthesize(name, qtype, now).or_else(|| {
+            self.nsec_cache.synthesize_nsec3(
+                name,
+                qtype,
+                now,
+                self.config.dnssec.nsec3_max_iterations,
+            )
+        })?;
+        let (kind, mut authority, ttl) = match synthesized {
             Synthesized::NxDomain { authority, ttl } => (NegativeKind::NxDomain, authority, ttl),
             Synthesized::NoData { authority, ttl } => (NegativeKind::NoData, authority, ttl),
         };
@@ -323,20 +331,31 @@ impl Inner {
     /// Remembers the Secure NSEC ranges and SOA of a negative answer.
     fn feed_nsec_cache(&self, zone: &Name, authority: &[ZoneRrset], now: u64) {
         let ttl = authority.iter().map(|s| s.set.ttl()).min().unwrap_or(0);
-        let nsecs: Vec<Vec<Record>> = authority
-            .iter()
-            .filter(|s| s.set.rtype == RecordType::NSEC)
-            .map(|s| s.set.all_records().cloned().collect())
-            .collect();
-        if nsecs.is_empty() || ttl == 0 {
+        let of_type = |t: RecordType| -> Vec<Vec<Record>> {
+            authority
+                .iter()
+                .filter(|s| s.set.rtype == t)
+                .map(|s| s.set.all_records().cloned().collect())
+                .collect()
+        };
+        if ttl == 0 {
             return;
         }
         let soa: Option<Vec<Record>> = authority
             .iter()
             .find(|s| s.set.rtype == RecordType::SOA)
             .map(|s| s.set.all_records().cloned().collect());
-        self.nsec_cache
-            .insert(zone, &nsecs, soa.as_deref(), now + u64::from(ttl));
+        let expires_at = now + u64::from(ttl);
+        let nsecs = of_type(RecordType::NSEC);
+        if !nsecs.is_empty() {
+            self.nsec_cache
+                .insert(zone, &nsecs, soa.as_deref(), expires_at);
+        }
+        let nsec3s = of_type(RecordType::NSEC3);
+        if !nsec3s.is_empty() {
+            self.nsec_cache
+                .insert_nsec3(zone, &nsec3s, soa.as_deref(), expires_at);
+        }
     }
 
     /// Caches one tagged RRset as authoritative answer data.
