@@ -41,8 +41,8 @@ impl Garbage {
             r[2] |= 0x04; // AA
         }
         r[3] = (self.next() % 6) as u8; // rcode 0..5
-        for i in 6..12 {
-            r[i] = (self.next() % 4) as u8;
+        for b in r.iter_mut().take(12).skip(6) {
+            *b = (self.next() % 4) as u8;
         }
         let tail = (self.next() % 300) as usize;
         for _ in 0..tail {
