@@ -367,7 +367,10 @@ pub fn corrupt(sig: &Record) -> Record {
     Record::from_rdata(
         sig.name.clone(),
         sig.ttl,
-        RData::DNSSEC(DNSSECRData::RRSIG(RRSIG::from_sig(s.input().clone(), bytes))),
+        RData::DNSSEC(DNSSECRData::RRSIG(RRSIG::from_sig(
+            s.input().clone(),
+            bytes,
+        ))),
     )
 }
 
