@@ -5,6 +5,7 @@
 
 mod sim;
 
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use anchord::clock::Clock;
@@ -1502,7 +1503,22 @@ async fn ds_query_inside_unsigned_zone_insecure() {
 
 /// RFC 4035 Appendix A's `example.` zone (HINFO left out), signed with
 /// RSASHA1 and NSEC as in the RFC; `a.example.` signed, `b.example.` not.
-fn rfc4035_world() -> SignedWorld {
+/// Built once (RSA signing is slow in debug builds) and shared read-only:
+/// the tests using it neither edit zones nor move the clock.
+/// Tests sharing one world share its virtual clock, which every test's
+/// exchanges advance: a generous deadline keeps them independent.
+fn shared_config() -> Config {
+    let mut c = config();
+    c.upstream.query_deadline_ms = 600_000;
+    c
+}
+
+fn rfc4035_world() -> &'static SignedWorld {
+    static WORLD: OnceLock<SignedWorld> = OnceLock::new();
+    WORLD.get_or_init(build_rfc4035_world)
+}
+
+fn build_rfc4035_world() -> SignedWorld {
     let mut b = SignedWorldBuilder::new();
     b.zone(
         "example.",
@@ -1517,8 +1533,12 @@ xx       A     192.0.2.10
 xx       AAAA  2001:db8::f00:baaa
 "#,
     )
-    .keys(vec![TestKey::new(5, true), TestKey::new(5, false)]);
-    b.zone("a.example.", "ai A 192.0.2.9\n").alg(5);
+    .keys(vec![
+        TestKey::rsa(5, 1024, true),
+        TestKey::rsa(5, 1024, false),
+    ]);
+    b.zone("a.example.", "ai A 192.0.2.9\n")
+        .keys(vec![TestKey::rsa(5, 1024, true)]);
     b.zone("b.example.", "ai A 192.0.2.9\n").unsigned();
     b.build()
 }
@@ -1527,7 +1547,7 @@ xx       AAAA  2001:db8::f00:baaa
 #[tokio::test]
 async fn rfc4035_b1_answer() {
     let sw = rfc4035_world();
-    let r = sw.resolver(config());
+    let r = sw.resolver(shared_config());
     assert_secure(&q(&r, "x.w.example.", RecordType::MX).await, RecordType::MX);
 }
 
@@ -1535,7 +1555,7 @@ async fn rfc4035_b1_answer() {
 #[tokio::test]
 async fn rfc4035_b2_b3_name_error_and_no_data() {
     let sw = rfc4035_world();
-    let r = sw.resolver(config());
+    let r = sw.resolver(shared_config());
     let nx = q(&r, "ml.example.", RecordType::A).await;
     assert_eq!(nx.rcode, ResponseCode::NXDomain, "{nx:#?}");
     assert_eq!(nx.security, Security::Secure, "{nx:#?}");
@@ -1549,7 +1569,7 @@ async fn rfc4035_b2_b3_name_error_and_no_data() {
 #[tokio::test]
 async fn rfc4035_b4_b5_referrals() {
     let sw = rfc4035_world();
-    let r = sw.resolver(config());
+    let r = sw.resolver(shared_config());
     assert_secure(&q(&r, "ai.a.example.", RecordType::A).await, RecordType::A);
     assert_insecure(&q(&r, "ai.b.example.", RecordType::A).await, RecordType::A);
 }
@@ -1559,7 +1579,7 @@ async fn rfc4035_b4_b5_referrals() {
 #[tokio::test]
 async fn rfc4035_b6_b7_wildcards() {
     let sw = rfc4035_world();
-    let r = sw.resolver(config());
+    let r = sw.resolver(shared_config());
     assert_secure(
         &q(&r, "a.z.w.example.", RecordType::MX).await,
         RecordType::MX,
@@ -1576,7 +1596,7 @@ async fn rfc4035_b6_b7_wildcards() {
 #[tokio::test]
 async fn rfc4035_b8_ds_nodata() {
     let sw = rfc4035_world();
-    let r = sw.resolver(config());
+    let r = sw.resolver(shared_config());
     let res = q(&r, "ai.example.", RecordType::DS).await;
     assert_eq!(res.rcode, ResponseCode::NoError, "{res:#?}");
     assert!(res.answer.is_empty());
@@ -1587,7 +1607,13 @@ async fn rfc4035_b8_ds_nodata() {
 
 /// RFC 5155 Appendix A's zone: RSASHA1-NSEC3-SHA1, salt aabbccdd, 12
 /// iterations, opt-out; `a.example.` signed, `b.example.`/`c.example.` not.
-fn rfc5155_world() -> SignedWorld {
+/// Built once and shared read-only, like `rfc4035_world`.
+fn rfc5155_world() -> &'static SignedWorld {
+    static WORLD: OnceLock<SignedWorld> = OnceLock::new();
+    WORLD.get_or_init(build_rfc5155_world)
+}
+
+fn build_rfc5155_world() -> SignedWorld {
     let mut b = SignedWorldBuilder::new();
     b.zone(
         "example.",
@@ -1603,13 +1629,17 @@ xx       AAAA  2001:db8::f00:baaa
 2t7b4g4vsa5smi47k61mv5bv1a22bojr A 192.0.2.127
 "#,
     )
-    .keys(vec![TestKey::new(7, true), TestKey::new(7, false)])
+    .keys(vec![
+        TestKey::rsa(7, 1024, true),
+        TestKey::rsa(7, 1024, false),
+    ])
     .nsec3(Nsec3Config {
         salt: vec![0xaa, 0xbb, 0xcc, 0xdd],
         iterations: 12,
         opt_out: true,
     });
-    b.zone("a.example.", "ai A 192.0.2.9\n").alg(7);
+    b.zone("a.example.", "ai A 192.0.2.9\n")
+        .keys(vec![TestKey::rsa(7, 1024, true)]);
     b.zone("b.example.", "ai A 192.0.2.9\n").unsigned();
     b.zone("c.example.", "mc MX 1 ai\nai A 192.0.2.9\n")
         .unsigned();
@@ -1621,7 +1651,7 @@ xx       AAAA  2001:db8::f00:baaa
 #[tokio::test]
 async fn rfc5155_b1_name_error_under_optout() {
     let sw = rfc5155_world();
-    let r = sw.resolver(config());
+    let r = sw.resolver(shared_config());
     let res = q(&r, "a.c.x.w.example.", RecordType::A).await;
     assert_eq!(res.rcode, ResponseCode::NXDomain, "{res:#?}");
     assert_ne!(res.security, Security::Bogus, "{res:#?}");
@@ -1632,7 +1662,7 @@ async fn rfc5155_b1_name_error_under_optout() {
 #[tokio::test]
 async fn rfc5155_b2_no_data_and_ent() {
     let sw = rfc5155_world();
-    let r = sw.resolver(config());
+    let r = sw.resolver(shared_config());
     let nd = q(&r, "ai.example.", RecordType::MX).await;
     assert_eq!(nd.rcode, ResponseCode::NoError, "{nd:#?}");
     assert_eq!(nd.security, Security::Secure, "{nd:#?}");
@@ -1646,7 +1676,7 @@ async fn rfc5155_b2_no_data_and_ent() {
 #[tokio::test]
 async fn rfc5155_b3_optout_referral() {
     let sw = rfc5155_world();
-    let r = sw.resolver(config());
+    let r = sw.resolver(shared_config());
     assert_insecure(
         &q(&r, "mc.c.example.", RecordType::MX).await,
         RecordType::MX,
@@ -1657,7 +1687,7 @@ async fn rfc5155_b3_optout_referral() {
 #[tokio::test]
 async fn rfc5155_b4_b5_wildcards() {
     let sw = rfc5155_world();
-    let r = sw.resolver(config());
+    let r = sw.resolver(shared_config());
     // Every NSEC3 of this zone has opt-out set, so the next closer name of
     // the expansion could be an unsigned delegation: anchord answers
     // insecure (RFC 5155 §9.2 reasoning), never bogus.
@@ -1674,7 +1704,7 @@ async fn rfc5155_b4_b5_wildcards() {
 #[tokio::test]
 async fn rfc5155_b6_ds_nodata_and_signed_child() {
     let sw = rfc5155_world();
-    let r = sw.resolver(config());
+    let r = sw.resolver(shared_config());
     let res = q(&r, "ai.example.", RecordType::DS).await;
     assert_eq!(res.rcode, ResponseCode::NoError, "{res:#?}");
     assert_eq!(res.security, Security::Secure, "{res:#?}");
