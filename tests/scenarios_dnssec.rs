@@ -1062,7 +1062,11 @@ async fn resign_and_refetch(after: u64) {
     let t = sw.clock().unix_secs();
     sw.resign("z.example.", Validity::around(t, 30));
     sw.clear_log();
-    let res = q(&r, "www.z.example.", RecordType::A).await;
+    let (res, events) = r
+        .resolve_traced(&Question::new(n("www.z.example."), RecordType::A), DO)
+        .await;
+    let trace: Vec<String> = events.iter().map(|e| e.to_string()).collect();
+    assert_eq!(res.security, Security::Secure, "{res:#?}\n{trace:#?}");
     assert_secure(&res, RecordType::A);
     assert!(
         sw.queries()
@@ -1198,10 +1202,11 @@ async fn keytrap_work_is_measured_and_bounded() {
     if std::env::var_os("ANCHORD_SCENARIO_REPORT").is_some() {
         eprintln!("KeyTrap: {hi} crypto cost units for www.trap.example. A");
     }
-    // `hi` units were spent: at most 8 × 4 tries at 3 units for www A,
-    // plus the DNSKEY RRsets and DS of the chain (a handful each).
-    assert!(hi <= 96 + 60, "KeyTrap cost {hi} units");
-    assert!(hi >= 3 * 8, "suspiciously cheap: {hi} units");
+    // `hi` units were spent: 8 RRSIGs × 4 keys of the tag = 32 ECDSA
+    // verifications (3 units each) for www A, plus one verification each
+    // for the DNSKEY RRsets of `.`, `example.`, `trap.example.` and the DS
+    // RRsets of `example.` and `trap.example.`: 37 verifications, 111 units.
+    assert_eq!(hi, 32 * 3 + 5 * 3, "KeyTrap cost {hi} units");
     // A budget too small for that is a SERVFAIL mentioning the budget.
     let res = run(hi - 1).await;
     assert_bogus(&res);
@@ -1967,4 +1972,170 @@ async fn trace_shows_chain_of_trust() {
             "no verdict for {zone}: {notes:#?}"
         );
     }
+}
+
+/// RFC 4035 §5.4: each NSEC of an NXDOMAIN proof is needed: without the
+/// one covering the name, or the one covering the wildcard, it is bogus.
+#[tokio::test]
+async fn nsec_nxdomain_every_proof_record_is_needed() {
+    let sw = std_world();
+    let zone = sw.zone("secure.example.").unwrap();
+    let qname = n("nope.secure.example.");
+    let proof = proof_records(&zone, &qname, RecordType::A);
+    let nsecs: Vec<Name> = proof
+        .iter()
+        .filter(|r| r.record_type() == RecordType::NSEC)
+        .map(|r| r.name.clone())
+        .collect();
+    assert_eq!(nsecs.len(), 2, "{proof:#?}");
+    for drop in nsecs {
+        let world = std_world();
+        world.edit_zone("secure.example.", |z| {
+            let drop = drop.clone();
+            forge_proofs(z, move |orig, qname, qtype, _| {
+                proof_records(orig, qname, qtype)
+                    .into_iter()
+                    .filter(|r| r.name != drop)
+                    .collect()
+            })
+        });
+        let r = world.resolver(config());
+        let res = q(&r, "nope.secure.example.", RecordType::A).await;
+        assert_bogus(&res);
+    }
+}
+
+/// RFC 5155 §8.4: each NSEC3 of the closest-encloser proof plus wildcard
+/// denial is needed: dropping any one makes the NXDOMAIN bogus.
+#[tokio::test]
+async fn nsec3_nxdomain_every_proof_record_is_needed() {
+    let sw = std_world();
+    let zone = sw.zone("nsec3.example.").unwrap();
+    let qname = n("nope.nsec3.example.");
+    let proof = proof_records(&zone, &qname, RecordType::A);
+    let owners: Vec<Name> = proof
+        .iter()
+        .filter(|r| r.record_type() == RecordType::NSEC3)
+        .map(|r| r.name.clone())
+        .collect();
+    assert!(owners.len() >= 2, "{proof:#?}");
+    for drop in owners {
+        let world = std_world();
+        world.edit_zone("nsec3.example.", |z| {
+            let drop = drop.clone();
+            forge_proofs(z, move |orig, qname, qtype, _| {
+                proof_records(orig, qname, qtype)
+                    .into_iter()
+                    .filter(|r| r.name != drop)
+                    .collect()
+            })
+        });
+        let r = world.resolver(config());
+        assert_bogus(&q(&r, "nope.nsec3.example.", RecordType::A).await);
+    }
+}
+
+/// RFC 6840 §4.1 / RFC 4035 §5.2: the child's apex NSEC (SOA set) must not
+/// prove that the parent has no DS: a parent that drops the DS and shows
+/// the child's apex NSEC instead is a downgrade attempt, not an insecure
+/// delegation.
+#[tokio::test]
+async fn bogus_child_apex_nsec_used_to_deny_ds() {
+    let sw = std_world();
+    let child = sw.zone("secure.example.").unwrap();
+    let apex = n("secure.example.");
+    let mut child_nsec = child.rrset(&apex, RecordType::NSEC);
+    child_nsec.extend(child.rrsigs(&apex, RecordType::NSEC));
+    assert_eq!(child_nsec.len(), 2);
+    sw.edit_zone("example.", |z| {
+        z.remove_rrset(&apex, RecordType::DS);
+        forge_proofs(z, move |orig, qname, qtype, _| {
+            if n("secure.example.").zone_of(qname) {
+                child_nsec.clone()
+            } else {
+                proof_records(orig, qname, qtype)
+            }
+        })
+    });
+    let r = sw.resolver(config());
+    let res = q(&r, "www.secure.example.", RecordType::A).await;
+    assert_ne!(res.security, Security::Insecure, "downgraded: {res:#?}");
+    assert_bogus(&res);
+}
+
+/// RFC 4035 §5.3.3 applied to denial: a negative answer is not cached (or
+/// served) past its proof's signature expiration.
+#[tokio::test]
+async fn negative_ttl_capped_by_signature_expiration() {
+    let sw = world_with(|b| {
+        b.zone("z.example.", ZONE_DATA).validity(Validity {
+            inception: now() - 3_600,
+            expiration: now() + 100,
+        });
+    });
+    let r = sw.resolver(config());
+    let res = q(&r, "nope.z.example.", RecordType::A).await;
+    assert_eq!(res.rcode, ResponseCode::NXDomain, "{res:#?}");
+    assert_eq!(res.security, Security::Secure, "{res:#?}");
+    assert!(res.cache_ttl <= 100, "cache_ttl {} > 100", res.cache_ttl);
+}
+
+/// RFC 8198 §5.1 + RFC 4035 §5.3.1: NSEC records whose signatures have
+/// expired must not synthesise a Secure NXDOMAIN from the aggressive cache.
+#[tokio::test]
+async fn aggressive_nsec_not_used_past_signature_expiration() {
+    let sw = world_with(|b| {
+        b.zone("z.example.", ZONE_DATA).validity(Validity {
+            inception: now() - 3_600,
+            expiration: now() + 100,
+        });
+    });
+    let r = sw.resolver(config());
+    let first = q(&r, "zz1.z.example.", RecordType::A).await;
+    assert_eq!(first.security, Security::Secure, "{first:#?}");
+    sw.clock().advance(Duration::from_secs(200));
+    let second = q(&r, "zz2.z.example.", RecordType::A).await;
+    assert_ne!(second.security, Security::Secure, "{second:#?}");
+}
+
+/// The DS RRset of a child, validated while its parent's signatures are
+/// about to expire, must not be reused from the cache past them: after the
+/// parent is re-signed the child is secure again.
+#[tokio::test]
+#[ignore = "BUG: chain.rs trust_from_ds() caches the validated DS RRset (store_step) with its full TTL, not capped by the RRSIG expiration (RFC 4035 §5.3.3); after the key-cache entry expires, the cached DS RRset with its expired RRSIG is re-verified and the child is judged bogus (EDE 7) until the DS TTL runs out, although the parent was re-signed"]
+async fn ds_signature_expiring_while_cached_refetched_after_resign() {
+    let mut b = std_builder();
+    b.zone("example.", "").validity(Validity {
+        inception: now() - 3_600,
+        expiration: now() + 1_000,
+    });
+    let sw = b.build();
+    let r = sw.resolver(config());
+    assert_secure(
+        &q(&r, "www.secure.example.", RecordType::A).await,
+        RecordType::A,
+    );
+    sw.clock().advance(Duration::from_secs(2_000));
+    let t = sw.clock().unix_secs();
+    sw.resign("example.", Validity::around(t, 30));
+    let (res, events) = r
+        .resolve_traced(&Question::new(n("mail.secure.example."), RecordType::A), DO)
+        .await;
+    let trace: Vec<String> = events.iter().map(|e| e.to_string()).collect();
+    assert_eq!(res.security, Security::Secure, "{res:#?}\n{trace:#?}");
+}
+
+/// RFC 4035 §5: a root DNSKEY (instead of DS) as trust anchor works the same.
+#[tokio::test]
+async fn root_dnskey_anchor_secure() {
+    let sw = std_world();
+    let anchor = anchord::dnssec::anchors::TrustAnchor::Dnskey {
+        zone: Name::root(),
+        key: sw.ksk(".").dnskey.clone(),
+    };
+    let r = Resolver::new_validating(sw.setup(config()), vec![anchor]);
+    assert_secure(
+        &q(&r, "www.secure.example.", RecordType::A).await,
+        RecordType::A,
+    );
 }
