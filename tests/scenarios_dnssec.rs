@@ -2104,12 +2104,18 @@ async fn aggressive_nsec_not_used_past_signature_expiration() {
 #[tokio::test]
 #[ignore = "BUG: chain.rs trust_from_ds() caches the validated DS RRset (store_step) with its full TTL, not capped by the RRSIG expiration (RFC 4035 §5.3.3); after the key-cache entry expires, the cached DS RRset with its expired RRSIG is re-verified and the child is judged bogus (EDE 7) until the DS TTL runs out, although the parent was re-signed"]
 async fn ds_signature_expiring_while_cached_refetched_after_resign() {
-    let mut b = std_builder();
-    b.zone("example.", "").validity(Validity {
+    let sw = std_world();
+    // Only the DS RRset of secure.example. gets a short-lived signature.
+    let zsk = sw.zsk("example.");
+    let short = Validity {
         inception: now() - 3_600,
         expiration: now() + 1_000,
+    };
+    let mut z = sw.zone("example.").unwrap();
+    replace_rrsigs(&mut z, &n("secure.example."), RecordType::DS, |recs, _| {
+        vec![sign_rrset(recs, zsk, &n("example."), short)]
     });
-    let sw = b.build();
+    sw.replace_zone(z);
     let r = sw.resolver(config());
     assert_secure(
         &q(&r, "www.secure.example.", RecordType::A).await,
@@ -2138,4 +2144,43 @@ async fn root_dnskey_anchor_secure() {
         &q(&r, "www.secure.example.", RecordType::A).await,
         RecordType::A,
     );
+}
+
+/// RFC 4035 §3.1.3.3 + RFC 6604 §3: a CNAME synthesised from a wildcard is
+/// secure with its NSEC proof, and so is the target.
+#[tokio::test]
+async fn wildcard_cname_secure() {
+    let sw = world_with(|b| {
+        b.zone("z.example.", "*.wc CNAME www\nwww A 192.0.2.1\n");
+    });
+    let r = sw.resolver(config());
+    let res = q(&r, "x.wc.z.example.", RecordType::A).await;
+    assert_secure(&res, RecordType::A);
+    assert_eq!(data(&res, RecordType::CNAME).len(), 1, "{res:#?}");
+}
+
+/// RFC 6604 §3 / RFC 4035 §5.4: a secure CNAME to a name that does not
+/// exist: NXDOMAIN, secure, with the CNAME in the answer.
+#[tokio::test]
+async fn secure_cname_to_nxdomain() {
+    let sw = world_with(|b| {
+        b.zone("z.example.", "dangling CNAME nope.secure.example.\n");
+    });
+    let r = sw.resolver(config());
+    let res = q(&r, "dangling.z.example.", RecordType::A).await;
+    assert_eq!(res.rcode, ResponseCode::NXDomain, "{res:#?}");
+    assert_eq!(res.security, Security::Secure, "{res:#?}");
+    assert_eq!(data(&res, RecordType::CNAME).len(), 1, "{res:#?}");
+}
+
+/// RFC 5155 §8.6: a DS query for an unsigned delegation inside an opt-out
+/// span: NODATA, insecure (the opt-out NSEC3 proves nothing more).
+#[tokio::test]
+async fn optout_ds_query_for_unsigned_delegation() {
+    let sw = optout_world();
+    let r = sw.resolver(config());
+    let res = q(&r, "insecure.optout.example.", RecordType::DS).await;
+    assert_eq!(res.rcode, ResponseCode::NoError, "{res:#?}");
+    assert!(res.answer.is_empty(), "{res:#?}");
+    assert_eq!(res.security, Security::Insecure, "{res:#?}");
 }
