@@ -1974,6 +1974,8 @@ async fn trace_shows_chain_of_trust() {
     }
 }
 
+// ------------------------- proof completeness, downgrades, expiry in caches
+
 /// RFC 4035 §5.4: each NSEC of an NXDOMAIN proof is needed: without the
 /// one covering the name, or the one covering the wildcard, it is bogus.
 #[tokio::test]
@@ -2145,6 +2147,8 @@ async fn root_dnskey_anchor_secure() {
         RecordType::A,
     );
 }
+
+// ------------------------------------------- aliases and opt-out, more
 
 /// RFC 4035 §3.1.3.3 + RFC 6604 §3: a CNAME synthesised from a wildcard is
 /// secure with its NSEC proof, and so is the target.
