@@ -2188,3 +2188,37 @@ async fn optout_ds_query_for_unsigned_delegation() {
     assert!(res.answer.is_empty(), "{res:#?}");
     assert_eq!(res.security, Security::Insecure, "{res:#?}");
 }
+
+/// RFC 4035 §5.3.4 / §5.4: the RRSIG labels field fixes which wildcard
+/// produced the answer. A signature claiming `*.secure.example.` (labels 2)
+/// on an answer for `x.wild.secure.example.` needs a proof that the next
+/// closer name `wild.secure.example.` does not exist, which is false: the
+/// proof that only covers the query name is not enough → bogus.
+#[tokio::test]
+async fn bogus_wildcard_signature_claiming_a_higher_wildcard() {
+    let sw = std_world();
+    let zsk = sw.zsk("secure.example.");
+    let v = sw.info("secure.example.").validity;
+    let mut z = sw.zone("secure.example.").unwrap();
+    replace_rrsigs(
+        &mut z,
+        &n("*.wild.secure.example."),
+        RecordType::A,
+        |recs, _| {
+            vec![sign_rrset_with(
+                recs,
+                zsk,
+                &n("secure.example."),
+                v,
+                Some(2),
+            )]
+        },
+    );
+    sw.replace_zone(z);
+    let r = sw.resolver(config());
+    let res = q(&r, "x.wild.secure.example.", RecordType::A).await;
+    assert_ne!(res.security, Security::Secure, "{res:#?}");
+    assert_bogus(&res);
+    let ede = res.ede.unwrap();
+    assert!(ede.text.contains("wildcard"), "{ede:?}");
+}
