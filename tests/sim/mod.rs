@@ -5,6 +5,7 @@
 pub mod authority;
 pub mod denial_chain;
 pub mod signed;
+pub mod signed_world;
 pub mod signer;
 pub mod std_world;
 pub mod world;
