@@ -1043,7 +1043,6 @@ async fn signature_expiring_while_cached_becomes_bogus() {
 /// moves past the signatures' expiration (1000 s) but not past the DNSKEY
 /// RRset's TTL (3600 s).
 #[tokio::test]
-#[ignore = "BUG: chain.rs keys_vouched() caches the validated DNSKEY RRset (store_step) with its full TTL, not capped by the RRSIG expiration (RFC 4035 §5.3.3) as judge() does; once the key-cache entry expires at the signature expiration, the stale DNSKEY RRset with its expired RRSIG comes back from the RRset cache and the zone is judged bogus (EDE 7) until the DNSKEY TTL runs out, although the zone was re-signed"]
 async fn signature_expiring_while_cached_refetched_after_resign() {
     resign_and_refetch(2_000).await;
 }
@@ -2104,7 +2103,6 @@ async fn aggressive_nsec_not_used_past_signature_expiration() {
 /// about to expire, must not be reused from the cache past them: after the
 /// parent is re-signed the child is secure again.
 #[tokio::test]
-#[ignore = "BUG: chain.rs trust_from_ds() caches the validated DS RRset (store_step) with its full TTL, not capped by the RRSIG expiration (RFC 4035 §5.3.3); after the key-cache entry expires, the cached DS RRset with its expired RRSIG is re-verified and the child is judged bogus (EDE 7) until the DS TTL runs out, although the parent was re-signed"]
 async fn ds_signature_expiring_while_cached_refetched_after_resign() {
     let sw = std_world();
     // Only the DS RRset of secure.example. gets a short-lived signature.

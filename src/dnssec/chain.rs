@@ -254,6 +254,7 @@ impl Inner {
             }
         };
         ds_set.security = Security::Secure;
+        ds_set.cap_ttl(bound);
         let ds_expiry = now + u64::from(bound.min(ds_set.set.ttl()));
         self.store_step(
             &Step::Data {
@@ -427,6 +428,7 @@ impl Inner {
                     v.key_tag, v.algorithm
                 )));
                 set.security = Security::Secure;
+                set.cap_ttl(bound);
                 let expires_at = expiry_cap.min(now + u64::from(bound.min(set.set.ttl())));
                 self.store_step(
                     &Step::Data {

@@ -30,6 +30,19 @@ impl ZoneRrset {
         }
     }
 
+    /// RFC 4035 §5.3.3: validated data must not outlive the signature that
+    /// validated it, in any cache (`bound` from `verify_rrset`).
+    pub(crate) fn cap_ttl(&mut self, bound: u32) {
+        for r in self
+            .set
+            .records
+            .iter_mut()
+            .chain(self.set.rrsigs.iter_mut())
+        {
+            r.ttl = r.ttl.min(bound);
+        }
+    }
+
     /// Rebuilds tagged RRsets from flat records (a cache entry).
     pub(crate) fn from_records(
         records: &[Record],

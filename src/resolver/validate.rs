@@ -321,9 +321,7 @@ impl Inner {
                         set.security = Security::Secure;
                         // RFC 4035 §5.3.3: never keep validated data past its
                         // signature's expiration or original TTL.
-                        for r in set.set.records.iter_mut().chain(set.set.rrsigs.iter_mut()) {
-                            r.ttl = r.ttl.min(bound);
-                        }
+                        set.cap_ttl(bound);
                     }
                     Err(f) => {
                         set.security = Security::Bogus;
