@@ -385,7 +385,7 @@ fn assert_stays_queued(lab: &MailLab, rcpt: &str, subject: &str, first: &Attempt
 
 // --- the cases ---------------------------------------------------------------
 
-/// 1. Signed domain, MX with a matching DANE-EE `3 1 1` TLSA record.
+/// Case 1: Signed domain, MX with a matching DANE-EE `3 1 1` TLSA record.
 #[test]
 fn dane_ee_3_1_1_verified() {
     let Some(lab) = lab() else { return };
@@ -393,7 +393,7 @@ fn dane_ee_3_1_1_verified() {
     assert_sent_verified(lab, &a, "mx1.dane.test", "rx1", &subject);
 }
 
-/// 2. DANE-TA `2 1 1` of the private CA that issued the receiver's certificate.
+/// Case 2: DANE-TA `2 1 1` of the private CA that issued the receiver's certificate.
 #[test]
 fn dane_ta_2_1_1_private_ca_verified() {
     let Some(lab) = lab() else { return };
@@ -401,7 +401,7 @@ fn dane_ta_2_1_1_private_ca_verified() {
     assert_sent_verified(lab, &a, "mx2.dane.test", "rx2", &subject);
 }
 
-/// 3. TLSA with one hex digit changed: deferred, stays in the queue.
+/// Case 3: TLSA with one hex digit changed: deferred, stays in the queue.
 #[test]
 fn wrong_tlsa_hash_deferred() {
     let Some(lab) = lab() else { return };
@@ -419,7 +419,7 @@ fn wrong_tlsa_hash_deferred() {
     assert_stays_queued(lab, &rcpt, &subject, &a);
 }
 
-/// 4. Unsigned domain: opportunistic TLS, no DANE (its TLSA record is ignored).
+/// Case 4: Unsigned domain: opportunistic TLS, no DANE (its TLSA record is ignored).
 #[test]
 fn unsigned_domain_opportunistic_tls() {
     let Some(lab) = lab() else { return };
@@ -437,7 +437,7 @@ fn unsigned_domain_opportunistic_tls() {
     lab.wait_mailbox("rx1", &subject);
 }
 
-/// 5. Signed domain whose MX host is in an unsigned zone: TLSA not used.
+/// Case 5: Signed domain whose MX host is in an unsigned zone: TLSA not used.
 #[test]
 fn signed_domain_insecure_mx_host_no_dane() {
     let Some(lab) = lab() else { return };
@@ -458,7 +458,7 @@ fn signed_domain_insecure_mx_host_no_dane() {
     lab.wait_mailbox("rx1", &subject);
 }
 
-/// 6. Two MX hosts, the first one's TLSA RRset bogus: skipped with a TLSA
+/// Case 6: Two MX hosts, the first one's TLSA RRset bogus: skipped with a TLSA
 /// lookup error, delivered via the second, verified.
 #[test]
 fn bogus_tlsa_first_mx_skipped_second_verified() {
@@ -480,7 +480,7 @@ fn bogus_tlsa_first_mx_skipped_second_verified() {
     assert_sent_verified(lab, &a, "mx2.dane.test", "rx2", &subject);
 }
 
-/// 7. Bogus MX RRset: SERVFAIL, deferred, never delivered insecurely.
+/// Case 7: Bogus MX RRset: SERVFAIL, deferred, never delivered insecurely.
 #[test]
 fn bogus_mx_deferred() {
     let Some(lab) = lab() else { return };
@@ -494,7 +494,7 @@ fn bogus_mx_deferred() {
     assert_stays_queued(lab, &rcpt, &subject, &a);
 }
 
-/// 8. Postfix's DNSSEC probe (`. NS`, `dnssec_probe = ns:.`) gets AD from
+/// Case 8: Postfix's DNSSEC probe (`. NS`, `dnssec_probe = ns:.`) gets AD from
 /// anchord: no "DNSSEC validation may be unavailable" warning.
 #[test]
 fn dnssec_probe_gets_ad() {
