@@ -19,6 +19,7 @@
 # Environment: LAB_NS (default anchord-mail), LAB_DIR (default /tmp/$LAB_NS),
 #              ANCHORD_BIN (default target/debug/anchord of this checkout).
 set -euo pipefail
+umask 022 # receivers deliver as nobody: directories must be traversable
 
 LAB_NS="${LAB_NS:-anchord-mail}"
 LAB_DIR="${LAB_DIR:-/tmp/${LAB_NS}}"
