@@ -87,6 +87,27 @@ fn nsec_of(record: &Record) -> Option<&NSEC> {
     }
 }
 
+/// The SOA of a zone with its negative TTL (RFC 2308 §5) and expiry.
+fn soa_entry(soa: &[Record], expires_at: u64) -> (Vec<Record>, u32, u64) {
+    let neg_ttl = soa
+        .iter()
+        .find_map(|r| match &r.data {
+            RData::SOA(s) => Some(r.ttl.min(s.minimum)),
+            _ => None,
+        })
+        .unwrap_or(0);
+    (soa.to_vec(), neg_ttl, expires_at)
+}
+
+/// The entry of `zone`, making room when too many zones are kept (the
+/// cache is an optimisation: dropping it all is safe).
+fn bounded_entry<'a, T: Default>(zones: &'a mut HashMap<Name, T>, zone: &Name) -> &'a mut T {
+    if zones.len() >= MAX_ZONES && !zones.contains_key(zone) {
+        zones.clear();
+    }
+    zones.entry(zone.to_lowercase()).or_default()
+}
+
 impl NsecCache {
     pub fn new() -> Self {
         Self::default()
@@ -102,19 +123,9 @@ impl NsecCache {
         expires_at: u64,
     ) {
         let mut zones = self.zones.lock().unwrap_or_else(|p| p.into_inner());
-        if zones.len() >= MAX_ZONES && !zones.contains_key(zone) {
-            zones.clear();
-        }
-        let entry = zones.entry(zone.to_lowercase()).or_default();
+        let entry = bounded_entry(&mut zones, zone);
         if let Some(soa) = soa {
-            let neg_ttl = soa
-                .iter()
-                .find_map(|r| match &r.data {
-                    RData::SOA(s) => Some(r.ttl.min(s.minimum)),
-                    _ => None,
-                })
-                .unwrap_or(0);
-            entry.soa = Some((soa.to_vec(), neg_ttl, expires_at));
+            entry.soa = Some(soa_entry(soa, expires_at));
         }
         for set in nsec_sets {
             let Some((owner, nsec)) = set.iter().find_map(|r| nsec_of(r).map(|n| (&r.name, n)))
@@ -244,19 +255,9 @@ impl NsecCache {
         expires_at: u64,
     ) {
         let mut zones = self.nsec3.lock().unwrap_or_else(|p| p.into_inner());
-        if zones.len() >= MAX_ZONES && !zones.contains_key(zone) {
-            zones.clear();
-        }
-        let entry = zones.entry(zone.to_lowercase()).or_default();
+        let entry = bounded_entry(&mut zones, zone);
         if let Some(soa) = soa {
-            let neg_ttl = soa
-                .iter()
-                .find_map(|r| match &r.data {
-                    RData::SOA(s) => Some(r.ttl.min(s.minimum)),
-                    _ => None,
-                })
-                .unwrap_or(0);
-            entry.soa = Some((soa.to_vec(), neg_ttl, expires_at));
+            entry.soa = Some(soa_entry(soa, expires_at));
         }
         for set in sets {
             let Some((owner, rd)) = set.iter().find_map(|r| match &r.data {
