@@ -11,6 +11,7 @@
 #      then adds the benchmark zones, served by an extra NSD on 127.53.0.3:
 #        perf.test.    10,000 names (A, AAAA, MX, TXT, TLSA), *.wild wildcard,
 #                      ldns-signzone alg 13 NSEC           (benches/compare/perf.test.zone)
+#        mem.test.     100,000 names with an A RRset, alg 13 NSEC (memory test)
 #        cold8.test.   alg 8 NSEC, cold13.test. alg 13 NSEC3, cold15.test. alg 15 NSEC,
 #                      250 names each                        (benches/compare/cold.zone)
 #      and delegates them from test. (test. is re-signed with its lab keys and
@@ -28,7 +29,9 @@
 #              average/stddev and p50/p99/p99.9 computed from dnsperf's
 #              per-query lines.
 #        mem   (first thread count only, fresh process): VmRSS before and after
-#              caching 100,000 distinct answers (w000000..w099999.wild.perf.test A).
+#              caching 100,000 distinct answers: m000000..m099999.mem.test A
+#              (100,000 signed names, MEM_SET=names, the default) or
+#              w000000..w099999.wild.perf.test A (a signed wildcard, MEM_SET=wild).
 #   3. Prints a table: figure, anchord, Unbound, ratio anchord/Unbound (medians
 #      over repetitions), and writes raw figures to OUT/raw.tsv.
 #   Optionally (REF=1, default on) the authoritative NSD is measured with the
@@ -45,6 +48,7 @@
 #   OUT              results directory, default /tmp/anchord-perf-results
 #   KEEP_LAB=1       leave the lab up afterwards (tests/lab/lab.sh down to remove)
 #   REF=0            skip the NSD reference
+#   MEM_SET          names (default) or wild: which 100,000 answers fill the cache
 #
 # Caveats: dnsperf runs on the same machine and competes for the same cores
 # as the resolver (on a 2-core host the 2-thread figures are load-generator
@@ -68,6 +72,7 @@ RATE=${RATE:-20000}
 ANCHORD_BIN=${ANCHORD_BIN:-$REPO/target/release/anchord}
 OUT=${OUT:-/tmp/anchord-perf-results}
 REF=${REF:-1}
+MEM_SET=${MEM_SET:-names}
 
 PERF_NSD_IP=127.53.0.3
 ANCHORD_IP=127.53.0.100
@@ -143,6 +148,12 @@ add_perf_zones() {
     log "generating and signing the benchmark zones"
     gen_perf "$PD/perf.test.zone"
     sign perf.test ECDSAP256SHA256 nsec
+    {
+        printf '$ORIGIN mem.test.\n'
+        cat "$HERE/compare/cold.zone"
+        awk 'BEGIN { for (i = 0; i < 100000; i++) printf "m%06d IN A 127.56.%d.%d\n", i, int(i / 250) % 250, i % 250 + 1 }'
+    } >"$PD/mem.test.zone"
+    sign mem.test ECDSAP256SHA256 nsec
     gen_cold cold8.test "$PD/cold8.test.zone"
     sign cold8.test RSASHA256 nsec
     gen_cold cold13.test "$PD/cold13.test.zone"
@@ -175,7 +186,7 @@ server:
 remote-control:
     control-enable: no
 EOF
-        for z in perf.test cold8.test cold13.test cold15.test; do
+        for z in perf.test mem.test cold8.test cold13.test cold15.test; do
             printf 'zone:\n    name: "%s"\n    zonefile: "%s.signed"\n' "$z" "$z"
         done
     } >"$PD/nsd.conf"
@@ -189,7 +200,7 @@ EOF
     sed -i 's/\(hostmaster\.nic\.test\.\) 1 /\1 2 /' "$tz"
     {
         echo "; benchmark delegations (benches/compare.sh)"
-        for z in perf cold8 cold13 cold15; do
+        for z in perf mem cold8 cold13 cold15; do
             printf '%s IN NS ns.%s.test.\nns.%s IN A %s\n' "$z" "$z" "$z" "$PERF_NSD_IP"
             dnssec-dsfromkey -2 -f "$PD/$z.test.signed" "$z.test" 2>/dev/null
         done
@@ -233,9 +244,12 @@ gen_queries() {
             printf "h%05d.perf.test TXT\n", 9999 - i
         }
     }' >"$OUT/cold.txt"
-    # Memory set: 100,000 distinct names under the wildcard.
-    awk 'BEGIN { for (i = 0; i < 100000; i++) printf "w%06d.wild.perf.test A\n", i }' \
-        >"$OUT/wild.txt"
+    # Memory set: 100,000 distinct names (signed names, or under the wildcard).
+    if [[ $MEM_SET == wild ]]; then
+        awk 'BEGIN { for (i = 0; i < 100000; i++) printf "w%06d.wild.perf.test A\n", i }' >"$OUT/mem.txt"
+    else
+        awk 'BEGIN { for (i = 0; i < 100000; i++) printf "m%06d.mem.test A\n", i }' >"$OUT/mem.txt"
+    fi
 }
 
 # --- resolvers -----------------------------------------------------------------
@@ -382,10 +396,11 @@ bench_hits() {
 bench_mem() {
     local rep=$1 who=$2 ip=$3 f="$OUT/mem-$who-$rep.out" r0
     r0=$(rss_mib)
-    in_ns dnsperf -s "$ip" -d "$OUT/wild.txt" -n 1 -c 8 -q 100 -t 5 -l 300 >"$f" 2>&1 || true
+    in_ns dnsperf -s "$ip" -d "$OUT/mem.txt" -n 1 -c 8 -q 100 -t 5 -l 180 >"$f" 2>&1 || true
     record "$rep" "$who" "mem: VmRSS at start (MiB)" "$r0"
     record "$rep" "$who" "mem: VmRSS after 100k answers (MiB)" "$(rss_mib)"
-    record "$rep" "$who" "mem: wildcard fill QPS (cold, validated)" "$(field "$f" "Queries per second")"
+    record "$rep" "$who" "mem: answers cached (NOERROR)" "$(awk '/Response codes:/ { print $4; exit }' "$f")"
+    record "$rep" "$who" "mem: fill QPS (cold, validated)" "$(field "$f" "Queries per second")"
     record "$rep" "$who" "mem: fill errors (lost/other rcode)" "$(errors "$f")"
 }
 
@@ -473,7 +488,7 @@ main() {
         echo "host: $(nproc) CPUs, $(uname -r), $(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)"
         echo "anchord: $ANCHORD_BIN ($(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo '?'))"
         echo "unbound: $(unbound -V 2>/dev/null | awk 'NR == 1 { print $2 }'), dnsperf: $(dnsperf -h 2>&1 | awk '/^Version/ { print $2 }')"
-        echo "settings: DUR=$DUR LATDUR=$LATDUR REPEAT=$REPEAT THREADS=\"$THREADS\" RATE=$RATE"
+        echo "settings: DUR=$DUR LATDUR=$LATDUR REPEAT=$REPEAT THREADS=\"$THREADS\" RATE=$RATE MEM_SET=$MEM_SET"
     } | tee "$OUT/about.txt" >&2
     local rep thr first who
     for ((rep = 1; rep <= REPEAT; rep++)); do
