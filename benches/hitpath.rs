@@ -147,7 +147,11 @@ fn hits(c: &mut Criterion) {
             a_answer(),
             query("H00001.Perf.TEST", 1, Some(false)),
         ),
-        ("mx_edns", mx_answer(), query("h00001.perf.test", 15, Some(false))),
+        (
+            "mx_edns",
+            mx_answer(),
+            query("h00001.perf.test", 15, Some(false)),
+        ),
         (
             "nxdomain_soa",
             nxdomain(),
