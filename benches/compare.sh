@@ -49,6 +49,8 @@
 #   KEEP_LAB=1       leave the lab up afterwards (tests/lab/lab.sh down to remove)
 #   REF=0            skip the NSD reference
 #   MEM_SET          names (default) or wild: which 100,000 answers fill the cache
+#   HITS_DO=1        send the hit-set queries with EDNS DO=1 (dnsperf -D), as a
+#                    DANE-validating stub would: answers then carry RRSIGs
 #
 # Caveats: dnsperf runs on the same machine and competes for the same cores
 # as the resolver (on a 2-core host the 2-thread figures are load-generator
@@ -73,6 +75,8 @@ ANCHORD_BIN=${ANCHORD_BIN:-$REPO/target/release/anchord}
 OUT=${OUT:-/tmp/anchord-perf-results}
 REF=${REF:-1}
 MEM_SET=${MEM_SET:-names}
+DO_FLAG=()
+[[ ${HITS_DO:-0} == 1 ]] && DO_FLAG=(-D)
 
 PERF_NSD_IP=127.53.0.3
 ANCHORD_IP=127.53.0.100
@@ -366,12 +370,12 @@ bench_cold() {
 bench_hits() {
     local rep=$1 who=$2 ip=$3 thr=$4 f
     # Warm: two bounded passes (the second finds anything the first lost).
-    in_ns dnsperf -s "$ip" -d "$OUT/hits.txt" -n 1 -c 8 -q 100 -t 5 -l 120 >"$OUT/warm-$who.out" 2>&1 || true
-    in_ns dnsperf -s "$ip" -d "$OUT/hits.txt" -n 1 -c 8 -q 100 -t 5 -l 120 >"$OUT/warm2-$who.out" 2>&1 || true
+    in_ns dnsperf -s "$ip" -d "$OUT/hits.txt" "${DO_FLAG[@]}" -n 1 -c 8 -q 100 -t 5 -l 120 >"$OUT/warm-$who.out" 2>&1 || true
+    in_ns dnsperf -s "$ip" -d "$OUT/hits.txt" "${DO_FLAG[@]}" -n 1 -c 8 -q 100 -t 5 -l 120 >"$OUT/warm2-$who.out" 2>&1 || true
     f="$OUT/hits-$who-t$thr-$rep.out"
     local c0 c1 qps done
     c0=$(cpu_secs)
-    in_ns dnsperf -s "$ip" -d "$OUT/hits.txt" -c 16 -q 500 -l "$DUR" >"$f" 2>&1 || true
+    in_ns dnsperf -s "$ip" -d "$OUT/hits.txt" "${DO_FLAG[@]}" -c 16 -q 500 -l "$DUR" >"$f" 2>&1 || true
     c1=$(cpu_secs)
     qps=$(field "$f" "Queries per second")
     done=$(awk '/Queries completed:/ { print $3; exit }' "$f")
@@ -381,7 +385,7 @@ bench_hits() {
         "$(awk -v n="$done" -v a="$c0" -v b="$c1" 'BEGIN { if (b > a) printf "%.0f", n / (b - a); else print "nan" }')"
     record "$rep" "$who" "hits ${thr}t: errors (lost/other rcode)" "$(errors "$f")"
     f="$OUT/lat-$who-t$thr-$rep.out"
-    in_ns dnsperf -s "$ip" -d "$OUT/hits.txt" -c 16 -Q "$RATE" -l "$LATDUR" -v >"$f" 2>&1 || true
+    in_ns dnsperf -s "$ip" -d "$OUT/hits.txt" "${DO_FLAG[@]}" -c 16 -Q "$RATE" -l "$LATDUR" -v >"$f" 2>&1 || true
     local p
     read -r -a p <<<"$(percentiles "$f")"
     record "$rep" "$who" "hits ${thr}t @${RATE}/s: avg latency (ms)" "$(awk -v v="$(field "$f" "Average Latency (s)")" 'BEGIN { printf "%.3f", v * 1000 }')"
@@ -439,7 +443,7 @@ run_one() {
 bench_reference() {
     local f="$OUT/ref-nsd.out"
     log "reference: NSD (authoritative, 1 server process) with the hit set"
-    in_ns dnsperf -s "$PERF_NSD_IP" -d "$OUT/hits.txt" -c 16 -q 500 -l "$DUR" >"$f" 2>&1 || true
+    in_ns dnsperf -s "$PERF_NSD_IP" -d "$OUT/hits.txt" "${DO_FLAG[@]}" -c 16 -q 500 -l "$DUR" >"$f" 2>&1 || true
     REF_QPS=$(field "$f" "Queries per second")
 }
 
@@ -488,7 +492,7 @@ main() {
         echo "host: $(nproc) CPUs, $(uname -r), $(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)"
         echo "anchord: $ANCHORD_BIN ($(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo '?'))"
         echo "unbound: $(unbound -V 2>/dev/null | awk 'NR == 1 { print $2 }'), dnsperf: $(dnsperf -h 2>&1 | awk '/^Version/ { print $2 }')"
-        echo "settings: DUR=$DUR LATDUR=$LATDUR REPEAT=$REPEAT THREADS=\"$THREADS\" RATE=$RATE MEM_SET=$MEM_SET"
+        echo "settings: DUR=$DUR LATDUR=$LATDUR REPEAT=$REPEAT THREADS=\"$THREADS\" RATE=$RATE MEM_SET=$MEM_SET HITS_DO=${HITS_DO:-0}"
     } | tee "$OUT/about.txt" >&2
     local rep thr first who
     for ((rep = 1; rep <= REPEAT; rep++)); do
