@@ -296,8 +296,9 @@ impl NsecCache {
         qname: &Name,
         qtype: RecordType,
         now: u64,
-        max_iterations: u16,
+        limits: &Nsec3Limits,
     ) -> Option<Synthesized> {
+        let max_iterations = limits.max_iterations;
         let zones = self.nsec3.lock().unwrap_or_else(|p| p.into_inner());
         let (zone, zr) = (0..=qname.num_labels())
             .rev()
@@ -315,7 +316,12 @@ impl NsecCache {
             return None;
         }
         let lookup = |name: &Name| -> Option<(&Vec<Record>, u64)> {
-            let h = nsec3_hash_uncharged(name, &zr.salt, zr.iterations);
+            // The proof below hashes the same names again: with the shared
+            // memo that second pass costs nothing.
+            let h = match &limits.hash_cache {
+                Some(c) => c.hash_uncharged(name, &zr.salt, zr.iterations),
+                None => nsec3_hash_uncharged(name, &zr.salt, zr.iterations),
+            };
             let hit = zr
                 .by_hash
                 .range(..=h)
@@ -350,6 +356,7 @@ impl NsecCache {
             .collect();
         let limits = Nsec3Limits {
             max_iterations,
+            hash_cache: limits.hash_cache.clone(),
             ..Nsec3Limits::default()
         };
         let budget = Budget::new(&LimitsConfig::default());

@@ -8,6 +8,7 @@
 //! - [`anchors`]: trust anchors: IANA root-anchors.xml and DS/DNSKEY files.
 //! - [`nsec`]: NSEC denial proofs (RFC 4035 §5.4, RFC 6840 §4).
 //! - [`nsec3_hash`]: the RFC 5155 §5 hash.
+//! - [`nsec3_hash_cache`]: hashes memoised across responses.
 //! - [`nsec3_closest_encloser`]: the RFC 5155 §8.3 closest-encloser proof.
 //! - [`nsec3`]: NSEC3 NXDOMAIN/NODATA/wildcard/opt-out proofs (RFC 5155 §8).
 //! - [`denial`]: which proof a response needs, NSEC or NSEC3.
@@ -28,6 +29,7 @@ pub mod nsec;
 pub mod nsec3;
 pub mod nsec3_closest_encloser;
 pub mod nsec3_hash;
+pub mod nsec3_hash_cache;
 pub mod rrsig;
 pub mod state;
 pub mod verify_set;

@@ -21,6 +21,7 @@
 //! wildcard and referral proofs relying on it are [`Nsec3Outcome::Insecure`].
 
 use std::cell::RefCell;
+use std::sync::Arc;
 
 use hickory_proto::dnssec::rdata::{DNSSECRData, NSEC3};
 use hickory_proto::rr::{Name, RData, Record, RecordType};
@@ -28,6 +29,7 @@ use hickory_proto::rr::{Name, RData, Record, RecordType};
 use super::nsec::{is_at_or_below, name_eq};
 use super::nsec3_closest_encloser::prove_closest_encloser;
 use super::nsec3_hash::{nsec3_hash, owner_hash, SHA1_HASH_LEN};
+use super::nsec3_hash_cache::Nsec3HashCache;
 use super::state::{EdeCode, ExtendedError};
 use crate::config::DnssecConfig;
 use crate::resolver::budget::{Budget, BudgetExhausted};
@@ -42,13 +44,17 @@ pub const DEFAULT_MAX_ITERATIONS: u16 = 50;
 /// across a CNAME chain a few more).
 pub const DEFAULT_MAX_RECORDS: usize = 8;
 
-/// Limits applied to every NSEC3 proof.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// Limits applied to every NSEC3 proof, and the shared hash memo the
+/// proof may draw on.
+#[derive(Clone, Debug)]
 pub struct Nsec3Limits {
     /// Iterations above this make the proof Insecure (EDE 27).
     pub max_iterations: u16,
     /// More NSEC3 records than this in one response is an error.
     pub max_records: usize,
+    /// Hashes already computed for earlier responses (issue: one hash per
+    /// (salt, iterations, name) per cache lifetime). `None`: hash every time.
+    pub hash_cache: Option<Arc<Nsec3HashCache>>,
 }
 
 impl Nsec3Limits {
@@ -57,6 +63,7 @@ impl Nsec3Limits {
         Self {
             max_iterations: config.nsec3_max_iterations,
             max_records: DEFAULT_MAX_RECORDS,
+            hash_cache: None,
         }
     }
 }
@@ -66,6 +73,7 @@ impl Default for Nsec3Limits {
         Self {
             max_iterations: DEFAULT_MAX_ITERATIONS,
             max_records: DEFAULT_MAX_RECORDS,
+            hash_cache: None,
         }
     }
 }
@@ -261,6 +269,7 @@ pub struct Nsec3Set<'a> {
     salt: Vec<u8>,
     iterations: u16,
     hashes: RefCell<Vec<(Name, Vec<u8>)>>,
+    shared: Option<Arc<Nsec3HashCache>>,
 }
 
 impl<'a> Nsec3Set<'a> {
@@ -324,6 +333,7 @@ impl<'a> Nsec3Set<'a> {
             salt,
             iterations,
             hashes: RefCell::new(Vec::new()),
+            shared: limits.hash_cache.clone(),
         })
     }
 
@@ -347,13 +357,24 @@ impl<'a> Nsec3Set<'a> {
         self.entries.is_empty()
     }
 
-    /// The hash of `name` with the zone's parameters, computed (and charged
+    /// The hash of `name` with the zone's parameters, taken from the shared
+    /// memo when an earlier response computed it, else computed (and charged
     /// to `budget`) only the first time it is asked for.
     pub fn hash(&self, name: &Name, budget: &Budget) -> Result<Vec<u8>, BudgetExhausted> {
         if let Some((_, h)) = self.hashes.borrow().iter().find(|(n, _)| name_eq(n, name)) {
             return Ok(h.clone());
         }
-        let h = nsec3_hash(name, &self.salt, self.iterations, budget)?;
+        let shared = self.shared.as_deref();
+        let h = match shared.and_then(|c| c.get(name, &self.salt, self.iterations)) {
+            Some(h) => h,
+            None => {
+                let h = nsec3_hash(name, &self.salt, self.iterations, budget)?;
+                if let Some(c) = shared {
+                    c.insert(name, &self.salt, self.iterations, &h);
+                }
+                h
+            }
+        };
         self.hashes.borrow_mut().push((name.clone(), h.clone()));
         Ok(h)
     }
@@ -1050,9 +1071,13 @@ mod tests {
 
     #[test]
     fn limits_follow_the_configuration() {
-        assert_eq!(
+        let (a, b) = (
             Nsec3Limits::from_config(&DnssecConfig::default()),
-            Nsec3Limits::default()
+            Nsec3Limits::default(),
+        );
+        assert_eq!(
+            (a.max_iterations, a.max_records),
+            (b.max_iterations, b.max_records)
         );
     }
 

@@ -128,6 +128,28 @@ mod tests {
     }
 
     #[test]
+    fn shared_memo_spares_the_hashes_of_a_second_response() {
+        let chain = rfc5155_chain();
+        let memo = std::sync::Arc::new(crate::dnssec::nsec3_hash_cache::Nsec3HashCache::new(64));
+        let limits = Nsec3Limits {
+            hash_cache: Some(memo.clone()),
+            ..whole_chain()
+        };
+        let first = budget();
+        let set = Nsec3Set::new(&chain, &n("example."), &limits).unwrap();
+        prove_closest_encloser(&set, &n("a.c.x.w.example."), &first).unwrap();
+        assert_eq!(first.spent(BudgetKind::Nsec3Hashes), 3 * 13);
+        // A later response (new set, new budget) for a sibling name: only
+        // the name itself is new; c.x.w and x.w come from the memo.
+        let second = budget();
+        let set = Nsec3Set::new(&chain, &n("example."), &limits).unwrap();
+        let p = prove_closest_encloser(&set, &n("b.c.x.w.example."), &second).unwrap();
+        assert_eq!(p.closest_encloser, n("x.w.example."));
+        assert_eq!(second.spent(BudgetKind::Nsec3Hashes), 13);
+        assert_eq!(memo.len(), 4);
+    }
+
+    #[test]
     fn existing_name_has_no_closest_encloser_proof() {
         let chain = rfc5155_chain();
         let set = Nsec3Set::new(&chain, &n("example."), &whole_chain()).unwrap();

@@ -303,12 +303,8 @@ impl Inner {
             return None;
         }
         let synthesized = self.nsec_cache.synthesize(name, qtype, now).or_else(|| {
-            self.nsec_cache.synthesize_nsec3(
-                name,
-                qtype,
-                now,
-                self.config.dnssec.nsec3_max_iterations,
-            )
+            self.nsec_cache
+                .synthesize_nsec3(name, qtype, now, &self.nsec3_limits())
         })?;
         let (kind, mut authority, ttl) = match synthesized {
             Synthesized::NxDomain { authority, ttl } => (NegativeKind::NxDomain, authority, ttl),

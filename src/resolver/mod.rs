@@ -43,6 +43,7 @@ use crate::config::Config;
 use crate::dnssec::aggressive::NsecCache;
 use crate::dnssec::anchors::TrustAnchor;
 use crate::dnssec::key_cache::KeyCache;
+use crate::dnssec::nsec3_hash_cache::Nsec3HashCache;
 use crate::dnssec::state::Security;
 use crate::dnssec::state::{EdeCode, ExtendedError};
 use budget::{Budget, BudgetExhausted};
@@ -120,6 +121,8 @@ pub(crate) struct Inner {
     pub(crate) keys: KeyCache,
     /// Validated NSEC ranges (RFC 8198).
     pub(crate) nsec_cache: NsecCache,
+    /// NSEC3 hashes memoised across responses.
+    pub(crate) nsec3_hashes: Arc<Nsec3HashCache>,
     pub(crate) config: Config,
     pub(crate) network: SharedNetwork,
     pub(crate) clock: SharedClock,
@@ -167,6 +170,7 @@ impl Resolver {
                 ntas,
                 keys,
                 nsec_cache: NsecCache::new(),
+                nsec3_hashes: Arc::new(Nsec3HashCache::default()),
                 config: setup.config,
                 network: setup.network,
                 clock: setup.clock,
@@ -201,6 +205,7 @@ impl Resolver {
         self.inner.infra.clear();
         self.inner.keys.clear();
         self.inner.nsec_cache.clear();
+        self.inner.nsec3_hashes.clear();
     }
 }
 

@@ -72,6 +72,7 @@ impl Inner {
     pub(crate) fn nsec3_limits(&self) -> Nsec3Limits {
         Nsec3Limits {
             max_iterations: self.config.dnssec.nsec3_max_iterations,
+            hash_cache: Some(self.nsec3_hashes.clone()),
             ..Nsec3Limits::default()
         }
     }
