@@ -96,6 +96,13 @@ impl Batch {
         }
     }
 
+    /// Forgets the received datagrams and queued responses.
+    pub fn reset(&mut self) {
+        self.received = 0;
+        self.queue.clear();
+        self.sent = 0;
+    }
+
     /// Datagrams from the last [`Batch::recv`].
     pub fn received(&self) -> usize {
         self.received
@@ -136,9 +143,7 @@ impl Batch {
     /// previous batch (whose responses must have been sent). Returns how
     /// many arrived, or the error of the first (EAGAIN when none).
     pub fn recv(&mut self, fd: RawFd) -> io::Result<usize> {
-        self.received = 0;
-        self.queue.clear();
-        self.sent = 0;
+        self.reset();
         // SAFETY: all-zero is a valid iovec/mmsghdr (null pointers, zero
         // lengths); every entry is filled below before the call.
         let mut iovs: [libc::iovec; BATCH] = unsafe { zeroed() };

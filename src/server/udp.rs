@@ -15,7 +15,7 @@ use tokio::io::Interest;
 use tokio::net::UdpSocket;
 use tokio::sync::Semaphore;
 
-use crate::server::batch::Batch;
+use crate::server::batch::{Batch, BATCH};
 use crate::server::fastpath::{FastPath, Handler};
 use crate::server::pktinfo::{self, Local};
 use crate::server::stats::{bump, Stats};
@@ -55,7 +55,7 @@ async fn reply(sock: &UdpSocket, data: &[u8], client: SocketAddr, local: Option<
 /// Serves one UDP socket until the task is aborted. `wildcard`: the socket
 /// is bound to 0.0.0.0 or :: and has pktinfo enabled ([`pktinfo::enable`]).
 ///
-/// Each wakeup drains up to [`crate::server::batch::BATCH`] datagrams with one `recvmmsg`,
+/// Each wakeup drains up to [`BATCH`] datagrams with one `recvmmsg`,
 /// answers the hits and errors into per-slot buffers, and sends them all
 /// with one `sendmmsg`; misses are spawned so the loop never waits on
 /// resolution.
@@ -68,13 +68,26 @@ pub async fn serve_udp(
     let fd = sock.as_raw_fd();
     let mut batch = Batch::new(wildcard);
     loop {
-        // async_io waits for readiness and clears it when recvmmsg says
-        // EAGAIN, so an empty socket never spins.
-        let n = match sock
-            .async_io(Interest::READABLE, || batch.recv(fd))
-            .await
-        {
+        if let Err(e) = sock.readable().await {
+            tracing::debug!(error = %e, "udp readiness");
+            tokio::time::sleep(Duration::from_millis(1)).await;
+            continue;
+        }
+        // A batch shorter than BATCH means the socket was drained: report
+        // it to try_io as WouldBlock so it clears the readiness now, which
+        // saves the recvmmsg that would only say EAGAIN. This is as safe as
+        // a real EAGAIN: try_io clears only if no readiness event arrived
+        // since it began, and every new datagram raises one (edge
+        // triggered), so a datagram arriving meanwhile still wakes us.
+        // try_io may return WouldBlock without calling recv: start empty.
+        batch.reset();
+        let r = sock.try_io(Interest::READABLE, || match batch.recv(fd)? {
+            n if n < BATCH => Err(io::ErrorKind::WouldBlock.into()),
+            n => Ok(n),
+        });
+        let n = match r {
             Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => batch.received(),
             Err(e) => {
                 // Transient errors (ICMP-induced, ENOBUFS): back off briefly
                 // so a persistent error cannot spin the loop.
