@@ -313,10 +313,23 @@ async fn tcp_garbage_and_flush() {
 /// deserves an answer gets exactly one.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn udp_burst_of_hits_misses_and_malformed_is_all_answered() {
+    udp_burst("127.0.0.1:0", [127, 0, 0, 1]).await;
+}
+
+/// The same on a wildcard socket: every reply of a batch leaves from the
+/// address its query was sent to (per-message pktinfo).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn udp_burst_on_a_wildcard_socket_replies_from_the_queried_address() {
+    udp_burst("0.0.0.0:0", [127, 0, 0, 2]).await;
+}
+
+async fn udp_burst(listen: &str, target_ip: [u8; 4]) {
     let mut c = config();
     c.server.threads = 1;
+    c.server.listen = vec![listen.parse().unwrap()];
     let r = start(&c).await;
-    udp_ask(r.udp, &query(0xffff, "www.example.com")).await; // warm
+    let target = SocketAddr::new(target_ip.into(), r.udp.port());
+    udp_ask(target, &query(0xffff, "www.example.com")).await; // warm
     let sock = socket2::Socket::new(
         socket2::Domain::IPV4,
         socket2::Type::DGRAM,
@@ -347,15 +360,16 @@ async fn udp_burst_of_hits_misses_and_malformed_is_all_answered() {
         if id != 51 {
             expected.insert(id);
         }
-        s.send_to(&packet, r.udp).await.unwrap();
+        s.send_to(&packet, target).await.unwrap();
     }
     let mut buf = vec![0u8; 1500];
     let mut got = std::collections::BTreeSet::new();
     let deadline = Instant::now() + Duration::from_secs(5);
     while got.len() < expected.len() && Instant::now() < deadline {
-        let Ok(Ok((n, _))) = timeout(Duration::from_secs(2), s.recv_from(&mut buf)).await else {
+        let Ok(Ok((n, from))) = timeout(Duration::from_secs(2), s.recv_from(&mut buf)).await else {
             break;
         };
+        assert_eq!(from, target, "reply from the address queried");
         let id = u16::from_be_bytes([buf[0], buf[1]]);
         assert!(got.insert(id), "one answer per query (id {id})");
         let rcode = buf[3] & 0x0f;
@@ -384,7 +398,9 @@ async fn oversized_udp_query_is_dropped() {
     big.resize(9000, 0);
     let before = r.stats.snapshot().dropped;
     s.send_to(&big, r.udp).await.unwrap();
-    s.send_to(&query(2, "www.example.com"), r.udp).await.unwrap();
+    s.send_to(&query(2, "www.example.com"), r.udp)
+        .await
+        .unwrap();
     let mut buf = vec![0u8; 1500];
     let (_, _) = timeout(Duration::from_secs(2), s.recv_from(&mut buf))
         .await

@@ -17,7 +17,7 @@ use socket2::SockAddr;
 use crate::server::pktinfo::{self, Control, Local};
 
 /// Datagrams per `recvmmsg`/`sendmmsg` call.
-pub const BATCH: usize = 32;
+pub const BATCH: usize = 64;
 
 /// Receive buffer per datagram. A DNS query is a header, one question and
 /// at most an OPT record (plus perhaps a cookie or padding): far below this.

@@ -162,10 +162,7 @@ fn answer(
 async fn send_queued(sock: &UdpSocket, batch: &mut Batch, stats: &Stats) {
     let fd = sock.as_raw_fd();
     while batch.unsent() > 0 {
-        match sock
-            .async_io(Interest::WRITABLE, || batch.send(fd))
-            .await
-        {
+        match sock.async_io(Interest::WRITABLE, || batch.send(fd)).await {
             // sendmmsg reports at least one sent message or an error; 0
             // would mean nothing was built to send: stop rather than spin.
             Ok(0) => {
