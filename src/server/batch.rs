@@ -64,6 +64,8 @@ pub struct Batch {
     queue: Vec<(usize, Option<Local>)>,
     /// How many of `queue` are already sent (or failed).
     sent: usize,
+    /// Control buffers for sending from a wildcard socket, one per message.
+    send_controls: Box<[Control]>,
     /// Ask the kernel for (and send) IP_PKTINFO / IPV6_PKTINFO.
     pktinfo: bool,
 }
@@ -92,6 +94,11 @@ impl Batch {
             out: (0..BATCH).map(|_| Vec::with_capacity(512)).collect(),
             queue: Vec::with_capacity(BATCH),
             sent: 0,
+            send_controls: if pktinfo {
+                vec![Control::new(); BATCH].into_boxed_slice()
+            } else {
+                Box::default()
+            },
             pktinfo,
         }
     }
@@ -224,16 +231,12 @@ impl Batch {
         if pending.is_empty() {
             return Ok(0);
         }
-        // SAFETY: all-zero is a valid iovec/mmsghdr/Control.
+        // SAFETY: all-zero is a valid iovec/mmsghdr.
         let mut iovs: [libc::iovec; BATCH] = unsafe { zeroed() };
         let mut hdrs: [libc::mmsghdr; BATCH] = unsafe { zeroed() };
-        let mut controls = [Control::new(); BATCH];
+        let mut controls = self.send_controls.iter_mut();
         let mut count = 0;
-        for (((&(slot, local), iov), hdr), control) in pending
-            .iter()
-            .zip(iovs.iter_mut())
-            .zip(hdrs.iter_mut())
-            .zip(controls.iter_mut())
+        for ((&(slot, local), iov), hdr) in pending.iter().zip(iovs.iter_mut()).zip(hdrs.iter_mut())
         {
             let (Some(out), Some(name), Some(&len)) = (
                 self.out.get(slot),
@@ -250,7 +253,9 @@ impl Batch {
             m.msg_namelen = len;
             m.msg_iov = iov;
             m.msg_iovlen = 1;
-            if let Some(local) = local {
+            // Only wildcard sockets have a `local`, and they have a control
+            // buffer per message.
+            if let (Some(local), Some(control)) = (local, controls.next()) {
                 pktinfo::set_source(m, control, local);
             }
             count += 1;
@@ -260,7 +265,7 @@ impl Batch {
         }
         // SAFETY: the first `count` headers point to live buffers of the
         // stated sizes (output buffers, sender addresses, `iovs`,
-        // `controls`), none of which moves during the call; sendmmsg only
+        // `send_controls`), none of which moves during the call; sendmmsg only
         // reads them (and writes msg_len).
         let n = unsafe { libc::sendmmsg(fd, hdrs.as_mut_ptr(), count as libc::c_uint, 0) };
         if n < 0 {

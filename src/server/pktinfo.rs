@@ -5,10 +5,12 @@
 //! address, RFC 5452 §4.3) would drop the reply. With IP_PKTINFO /
 //! IPV6_RECVPKTINFO the kernel tells us the destination address of each
 //! datagram, and we hand it back as the source when sending (RFC 3542 §6).
-//! Linux-only; the raw `recvmsg`/`sendmsg` calls are confined to this file.
+//! Linux-only. Datagrams are received in batches with their control
+//! messages by [`crate::server::batch`], which uses [`local_from_cmsgs`] and
+//! [`set_source`]; [`send`] is the one-off reply of a resolved miss.
 
 use std::io;
-use std::mem::{size_of, size_of_val, zeroed};
+use std::mem::{size_of, zeroed};
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::os::fd::AsRawFd;
 
@@ -137,36 +139,6 @@ pub(crate) fn set_source(msg: &mut libc::msghdr, control: &mut Control, local: L
     }
 }
 
-fn recv_once(fd: libc::c_int, buf: &mut [u8]) -> io::Result<(usize, SocketAddr, Option<Local>)> {
-    // SAFETY: all-zero is a valid sockaddr_storage/msghdr.
-    let mut storage: libc::sockaddr_storage = unsafe { zeroed() };
-    let mut control = Control::new();
-    let mut iov = libc::iovec {
-        iov_base: buf.as_mut_ptr().cast(),
-        iov_len: buf.len(),
-    };
-    let mut msg: libc::msghdr = unsafe { zeroed() };
-    msg.msg_name = (&mut storage as *mut libc::sockaddr_storage).cast();
-    msg.msg_namelen = size_of::<libc::sockaddr_storage>() as libc::socklen_t;
-    msg.msg_iov = &mut iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = control.0.as_mut_ptr().cast();
-    msg.msg_controllen = size_of_val(&control.0) as _;
-    // SAFETY: every pointer in `msg` refers to live buffers of the stated sizes.
-    let n = unsafe { libc::recvmsg(fd, &mut msg, 0) };
-    if n < 0 {
-        return Err(io::Error::last_os_error());
-    }
-    let len = usize::try_from(n).unwrap_or(0).min(buf.len());
-    // SAFETY: the kernel filled `storage` and `msg_namelen`.
-    let peer = unsafe { SockAddr::new(storage, msg.msg_namelen) }
-        .as_socket()
-        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidData, "not an IP peer"))?;
-    // SAFETY: the kernel filled `control` and set msg_controllen.
-    let local = unsafe { local_from_cmsgs(&msg) };
-    Ok((len, peer, local))
-}
-
 fn send_once(
     fd: libc::c_int,
     data: &[u8],
@@ -194,16 +166,6 @@ fn send_once(
         return Err(io::Error::last_os_error());
     }
     Ok(usize::try_from(n).unwrap_or(0))
-}
-
-/// Receives one datagram with its destination address.
-pub async fn recv(
-    sock: &UdpSocket,
-    buf: &mut [u8],
-) -> io::Result<(usize, SocketAddr, Option<Local>)> {
-    let fd = sock.as_raw_fd();
-    sock.async_io(Interest::READABLE, || recv_once(fd, buf))
-        .await
 }
 
 /// Sends `data` to `peer` from `local` (the address the query came to).
