@@ -167,6 +167,37 @@ fn hits(c: &mut Criterion) {
             })
         });
     }
+    // Many entries, visited in a scattered order: the lookups miss the CPU
+    // caches as they do under real load (10,000+ distinct questions).
+    let h = Handler::new(
+        &Config::default(),
+        Arc::new(Fixed(a_answer())),
+        Arc::new(VirtualClock::new(NOW)),
+    );
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .unwrap();
+    const MANY: usize = 50_000;
+    let packets: Vec<Vec<u8>> = (0..MANY)
+        .map(|i| query(&format!("h{:06}.perf.test", (i * 7919) % MANY), 1, None))
+        .collect();
+    for p in &packets {
+        if let FastPath::Miss(q) = h.fast_path(p, client, false) {
+            rt.block_on(h.resolve_miss(q));
+        }
+    }
+    let mut i = 0;
+    let mut out = Vec::new();
+    group.bench_function("a_plain_50k_entries", |b| {
+        b.iter(|| {
+            i = (i + 1) % MANY;
+            match h.fast_path_into(black_box(&packets[i]), client, false, &mut out) {
+                FastPath::Written => out.len(),
+                _ => unreachable!(),
+            }
+        })
+    });
     // The parse step alone, for comparison with the whole hit.
     let packet = query("h00001.perf.test", 1, Some(true));
     group.bench_function("parse_only", |b| {

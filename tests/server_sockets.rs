@@ -307,3 +307,105 @@ async fn tcp_garbage_and_flush() {
     tx.send(()).unwrap();
     done.await.unwrap();
 }
+
+/// One UDP socket (1 thread) gets a burst of queries that the server reads
+/// in batches: hits, misses, a FORMERR and garbage mixed. Every query that
+/// deserves an answer gets exactly one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn udp_burst_of_hits_misses_and_malformed_is_all_answered() {
+    udp_burst("127.0.0.1:0", [127, 0, 0, 1]).await;
+}
+
+/// The same on a wildcard socket: every reply of a batch leaves from the
+/// address its query was sent to (per-message pktinfo).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn udp_burst_on_a_wildcard_socket_replies_from_the_queried_address() {
+    udp_burst("0.0.0.0:0", [127, 0, 0, 2]).await;
+}
+
+async fn udp_burst(listen: &str, target_ip: [u8; 4]) {
+    let mut c = config();
+    c.server.threads = 1;
+    c.server.listen = vec![listen.parse().unwrap()];
+    let r = start(&c).await;
+    let target = SocketAddr::new(target_ip.into(), r.udp.port());
+    udp_ask(target, &query(0xffff, "www.example.com")).await; // warm
+    let sock = socket2::Socket::new(
+        socket2::Domain::IPV4,
+        socket2::Type::DGRAM,
+        Some(socket2::Protocol::UDP),
+    )
+    .unwrap();
+    let _ = sock.set_recv_buffer_size(1 << 20);
+    sock.bind(&"127.0.0.1:0".parse::<SocketAddr>().unwrap().into())
+        .unwrap();
+    sock.set_nonblocking(true).unwrap();
+    let s = UdpSocket::from_std(sock.into()).unwrap();
+    const N: u16 = 120;
+    let mut expected = std::collections::BTreeSet::new();
+    for id in 0..N {
+        let packet = match id {
+            // Two questions: FORMERR, answered.
+            50 => {
+                let mut q = query(id, "www.example.com");
+                q[5] = 2;
+                q
+            }
+            // Garbage (a runt): dropped, no answer.
+            51 => vec![0, 51, 1],
+            // A miss every tenth query.
+            _ if id % 10 == 7 => query(id, &format!("m{id}.example.com")),
+            _ => query(id, "www.example.com"),
+        };
+        if id != 51 {
+            expected.insert(id);
+        }
+        s.send_to(&packet, target).await.unwrap();
+    }
+    let mut buf = vec![0u8; 1500];
+    let mut got = std::collections::BTreeSet::new();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while got.len() < expected.len() && Instant::now() < deadline {
+        let Ok(Ok((n, from))) = timeout(Duration::from_secs(2), s.recv_from(&mut buf)).await else {
+            break;
+        };
+        assert_eq!(from, target, "reply from the address queried");
+        let id = u16::from_be_bytes([buf[0], buf[1]]);
+        assert!(got.insert(id), "one answer per query (id {id})");
+        let rcode = buf[3] & 0x0f;
+        if id == 50 {
+            assert_eq!(rcode, 1, "FORMERR");
+        } else {
+            assert_eq!(rcode, 0);
+            assert!(n > 12);
+        }
+    }
+    assert_eq!(got, expected);
+    let st = r.stats.snapshot();
+    assert!(st.cache_hits >= 100, "{st:?}");
+    assert!(st.dropped >= 1, "{st:?}");
+}
+
+/// A datagram longer than any real query is dropped (counted), and the
+/// queries around it are still answered.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn oversized_udp_query_is_dropped() {
+    let mut c = config();
+    c.server.threads = 1;
+    let r = start(&c).await;
+    let s = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    let mut big = query(1, "www.example.com");
+    big.resize(9000, 0);
+    let before = r.stats.snapshot().dropped;
+    s.send_to(&big, r.udp).await.unwrap();
+    s.send_to(&query(2, "www.example.com"), r.udp)
+        .await
+        .unwrap();
+    let mut buf = vec![0u8; 1500];
+    let (_, _) = timeout(Duration::from_secs(2), s.recv_from(&mut buf))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(&buf[..2], &[0, 2]);
+    assert_eq!(r.stats.snapshot().dropped, before + 1);
+}

@@ -5,14 +5,65 @@
 //! cache lookup allocates nothing.
 
 use std::hash::{Hash, Hasher};
+use std::ops::Deref;
 
 use quick_cache::Equivalent;
+
+/// Names up to this many wire bytes are kept inside the key.
+const INLINE: usize = 46;
+
+/// A lowercased wire-format name owned by a [`CacheKey`]: inline when short
+/// (almost every real qname), so comparing a probe against a cached key
+/// reads the entry itself instead of chasing a pointer to another cache
+/// line; on the heap otherwise (up to 255 bytes, RFC 1035 §3.1).
+#[derive(Clone)]
+pub enum KeyName {
+    Inline { len: u8, bytes: [u8; INLINE] },
+    Heap(Box<[u8]>),
+}
+
+impl KeyName {
+    pub fn new(name: &[u8]) -> Self {
+        let mut bytes = [0u8; INLINE];
+        match (bytes.get_mut(..name.len()), u8::try_from(name.len())) {
+            (Some(dst), Ok(len)) => {
+                dst.copy_from_slice(name);
+                KeyName::Inline { len, bytes }
+            }
+            _ => KeyName::Heap(name.into()),
+        }
+    }
+}
+
+impl Deref for KeyName {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        match self {
+            KeyName::Inline { len, bytes } => bytes.get(..usize::from(*len)).unwrap_or(&[]),
+            KeyName::Heap(b) => b,
+        }
+    }
+}
+
+impl PartialEq for KeyName {
+    fn eq(&self, other: &Self) -> bool {
+        **self == **other
+    }
+}
+
+impl Eq for KeyName {}
+
+impl std::fmt::Debug for KeyName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
 
 /// Owned key, stored in the cache and in the single-flight table.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CacheKey {
     /// Lowercased qname in uncompressed wire format.
-    pub name: Box<[u8]>,
+    pub name: KeyName,
     pub qtype: u16,
     pub qclass: u16,
     /// The client's DO bit: RRSIG/NSEC/NSEC3 are stripped when clear.
@@ -34,7 +85,7 @@ pub struct KeyRef<'a> {
 impl KeyRef<'_> {
     pub fn to_owned_key(&self) -> CacheKey {
         CacheKey {
-            name: self.name.into(),
+            name: KeyName::new(self.name),
             qtype: self.qtype,
             qclass: self.qclass,
             dnssec_ok: self.dnssec_ok,
@@ -93,7 +144,13 @@ impl Hash for KeyRef<'_> {
 
 impl Equivalent<CacheKey> for KeyRef<'_> {
     fn equivalent(&self, key: &CacheKey) -> bool {
-        *self == key.as_ref()
+        // The small fields first: a different qtype or flag is decided
+        // without touching the name bytes.
+        self.qtype == key.qtype
+            && self.qclass == key.qclass
+            && self.dnssec_ok == key.dnssec_ok
+            && self.checking_disabled == key.checking_disabled
+            && self.name == &*key.name
     }
 }
 
@@ -106,6 +163,26 @@ mod tests {
         let mut s = DefaultHasher::new();
         t.hash(&mut s);
         s.finish()
+    }
+
+    #[test]
+    fn short_and_long_names_round_trip() {
+        let short = b"\x03www\x07example\x03com\x00";
+        let long = [b'a'; 200];
+        for name in [
+            &short[..],
+            &long[..],
+            &[][..],
+            &[0u8; INLINE][..],
+            &[1u8; INLINE + 1][..],
+        ] {
+            let k = KeyName::new(name);
+            assert_eq!(&*k, name);
+            assert_eq!(k, KeyName::new(name));
+        }
+        assert!(matches!(KeyName::new(short), KeyName::Inline { .. }));
+        assert!(matches!(KeyName::new(&long), KeyName::Heap(_)));
+        assert_ne!(KeyName::new(short), KeyName::new(&long));
     }
 
     #[test]

@@ -4,10 +4,11 @@
 //! - [`query`]: parsing and validating a client query by hand.
 //! - [`fastpath`]: the socket-free [`Handler`] (cache hits, errors, misses).
 //! - [`response`]: error and RFC 8482 ANY responses, size limits.
-//! - [`udp`] (with [`pktinfo`] on wildcard addresses), [`tcp`]: the listeners; [`listen`]: the [`Server`] that binds and runs them.
+//! - [`udp`] (with [`batch`] for recvmmsg/sendmmsg, [`pktinfo`] on wildcard addresses), [`tcp`]: the listeners; [`listen`]: the [`Server`] that binds and runs them.
 //! - [`acl`], [`stats`]: access list and counters.
 
 pub mod acl;
+pub mod batch;
 pub mod fastpath;
 pub mod listen;
 pub mod pktinfo;

@@ -5,10 +5,12 @@
 //! address, RFC 5452 §4.3) would drop the reply. With IP_PKTINFO /
 //! IPV6_RECVPKTINFO the kernel tells us the destination address of each
 //! datagram, and we hand it back as the source when sending (RFC 3542 §6).
-//! Linux-only; the raw `recvmsg`/`sendmsg` calls are confined to this file.
+//! Linux-only. Datagrams are received in batches with their control
+//! messages by [`crate::server::batch`], which uses [`local_from_cmsgs`] and
+//! [`set_source`]; [`send`] is the one-off reply of a resolved miss.
 
 use std::io;
-use std::mem::{size_of, size_of_val, zeroed};
+use std::mem::{size_of, zeroed};
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::os::fd::AsRawFd;
 
@@ -49,56 +51,92 @@ pub fn enable(sock: &UdpSocket, v6: bool) -> io::Result<()> {
 
 /// Control buffer, aligned for `cmsghdr`, big enough for one pktinfo.
 #[repr(C, align(8))]
-struct Control([u8; 128]);
+#[derive(Clone, Copy)]
+pub(crate) struct Control(pub(crate) [u8; 128]);
 
-fn recv_once(fd: libc::c_int, buf: &mut [u8]) -> io::Result<(usize, SocketAddr, Option<Local>)> {
-    // SAFETY: all-zero is a valid sockaddr_storage/msghdr.
-    let mut storage: libc::sockaddr_storage = unsafe { zeroed() };
-    let mut control = Control([0; 128]);
-    let mut iov = libc::iovec {
-        iov_base: buf.as_mut_ptr().cast(),
-        iov_len: buf.len(),
-    };
-    let mut msg: libc::msghdr = unsafe { zeroed() };
-    msg.msg_name = (&mut storage as *mut libc::sockaddr_storage).cast();
-    msg.msg_namelen = size_of::<libc::sockaddr_storage>() as libc::socklen_t;
-    msg.msg_iov = &mut iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = control.0.as_mut_ptr().cast();
-    msg.msg_controllen = size_of_val(&control.0) as _;
-    // SAFETY: every pointer in `msg` refers to live buffers of the stated sizes.
-    let n = unsafe { libc::recvmsg(fd, &mut msg, 0) };
-    if n < 0 {
-        return Err(io::Error::last_os_error());
+impl Control {
+    pub(crate) const fn new() -> Self {
+        Control([0; 128])
     }
-    let len = usize::try_from(n).unwrap_or(0).min(buf.len());
-    // SAFETY: the kernel filled `storage` and `msg_namelen`.
-    let peer = unsafe { SockAddr::new(storage, msg.msg_namelen) }
-        .as_socket()
-        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidData, "not an IP peer"))?;
+}
+
+/// The destination address from the control messages of a received `msg`.
+///
+/// # Safety
+/// `msg.msg_control`/`msg_controllen` must describe a live buffer that the
+/// kernel filled (recvmsg/recvmmsg), or be null/0.
+pub(crate) unsafe fn local_from_cmsgs(msg: &libc::msghdr) -> Option<Local> {
     let mut local = None;
-    // SAFETY: CMSG_* walk the control buffer the kernel filled, bounded by
-    // msg_controllen; data is read unaligned.
+    // SAFETY (caller): CMSG_* walk the control buffer the kernel filled,
+    // bounded by msg_controllen; data is read unaligned.
+    let mut c = libc::CMSG_FIRSTHDR(msg);
+    while !c.is_null() {
+        let h = &*c;
+        if h.cmsg_level == libc::IPPROTO_IP && h.cmsg_type == libc::IP_PKTINFO {
+            let info: libc::in_pktinfo = std::ptr::read_unaligned(libc::CMSG_DATA(c).cast());
+            local = Some(Local::V4 {
+                addr: Ipv4Addr::from(u32::from_be(info.ipi_addr.s_addr)),
+            });
+        } else if h.cmsg_level == libc::IPPROTO_IPV6 && h.cmsg_type == libc::IPV6_PKTINFO {
+            let info: libc::in6_pktinfo = std::ptr::read_unaligned(libc::CMSG_DATA(c).cast());
+            local = Some(Local::V6 {
+                addr: Ipv6Addr::from(info.ipi6_addr.s6_addr),
+                ifindex: info.ipi6_ifindex,
+            });
+        }
+        c = libc::CMSG_NXTHDR(msg, c);
+    }
+    local
+}
+
+/// Points `msg`'s control at `control` and writes one pktinfo message
+/// there, so the datagram leaves from `local`.
+pub(crate) fn set_source(msg: &mut libc::msghdr, control: &mut Control, local: Local) {
+    *control = Control::new();
+    msg.msg_control = control.0.as_mut_ptr().cast();
+    let (level, ty, size) = match local {
+        Local::V4 { .. } => (
+            libc::IPPROTO_IP,
+            libc::IP_PKTINFO,
+            size_of::<libc::in_pktinfo>(),
+        ),
+        Local::V6 { .. } => (
+            libc::IPPROTO_IPV6,
+            libc::IPV6_PKTINFO,
+            size_of::<libc::in6_pktinfo>(),
+        ),
+    };
+    // SAFETY: CMSG_* compute sizes and write one header plus its data
+    // inside `control`, which is larger than CMSG_SPACE of either struct
+    // (checked by the null test: CMSG_FIRSTHDR is null when
+    // msg_controllen is below one header).
     unsafe {
-        let mut c = libc::CMSG_FIRSTHDR(&msg);
-        while !c.is_null() {
-            let h = &*c;
-            if h.cmsg_level == libc::IPPROTO_IP && h.cmsg_type == libc::IP_PKTINFO {
-                let info: libc::in_pktinfo = std::ptr::read_unaligned(libc::CMSG_DATA(c).cast());
-                local = Some(Local::V4 {
-                    addr: Ipv4Addr::from(u32::from_be(info.ipi_addr.s_addr)),
-                });
-            } else if h.cmsg_level == libc::IPPROTO_IPV6 && h.cmsg_type == libc::IPV6_PKTINFO {
-                let info: libc::in6_pktinfo = std::ptr::read_unaligned(libc::CMSG_DATA(c).cast());
-                local = Some(Local::V6 {
-                    addr: Ipv6Addr::from(info.ipi6_addr.s6_addr),
-                    ifindex: info.ipi6_ifindex,
-                });
+        msg.msg_controllen = libc::CMSG_SPACE(size as u32) as _;
+        let c = libc::CMSG_FIRSTHDR(msg);
+        if c.is_null() {
+            msg.msg_control = std::ptr::null_mut();
+            msg.msg_controllen = 0;
+            return;
+        }
+        (*c).cmsg_level = level;
+        (*c).cmsg_type = ty;
+        (*c).cmsg_len = libc::CMSG_LEN(size as u32) as _;
+        match local {
+            Local::V4 { addr } => {
+                // ipi_spec_dst sets the source; ifindex 0 lets routing
+                // choose the interface.
+                let mut info: libc::in_pktinfo = zeroed();
+                info.ipi_spec_dst.s_addr = u32::from(addr).to_be();
+                std::ptr::write_unaligned(libc::CMSG_DATA(c).cast(), info);
             }
-            c = libc::CMSG_NXTHDR(&msg, c);
+            Local::V6 { addr, ifindex } => {
+                let mut info: libc::in6_pktinfo = zeroed();
+                info.ipi6_addr.s6_addr = addr.octets();
+                info.ipi6_ifindex = ifindex;
+                std::ptr::write_unaligned(libc::CMSG_DATA(c).cast(), info);
+            }
         }
     }
-    Ok((len, peer, local))
 }
 
 fn send_once(
@@ -108,7 +146,7 @@ fn send_once(
     local: Option<Local>,
 ) -> io::Result<usize> {
     let peer = SockAddr::from(peer);
-    let mut control = Control([0; 128]);
+    let mut control = Control::new();
     let mut iov = libc::iovec {
         iov_base: data.as_ptr() as *mut libc::c_void,
         iov_len: data.len(),
@@ -120,46 +158,7 @@ fn send_once(
     msg.msg_iov = &mut iov;
     msg.msg_iovlen = 1;
     if let Some(local) = local {
-        msg.msg_control = control.0.as_mut_ptr().cast();
-        // SAFETY: CMSG_* compute sizes and write one header plus its data
-        // inside `control`, which is larger than CMSG_SPACE of either struct.
-        unsafe {
-            let (level, ty, size) = match local {
-                Local::V4 { .. } => (
-                    libc::IPPROTO_IP,
-                    libc::IP_PKTINFO,
-                    size_of::<libc::in_pktinfo>(),
-                ),
-                Local::V6 { .. } => (
-                    libc::IPPROTO_IPV6,
-                    libc::IPV6_PKTINFO,
-                    size_of::<libc::in6_pktinfo>(),
-                ),
-            };
-            msg.msg_controllen = libc::CMSG_SPACE(size as u32) as _;
-            let c = libc::CMSG_FIRSTHDR(&msg);
-            if c.is_null() {
-                return Err(io::Error::other("no room for the control message"));
-            }
-            (*c).cmsg_level = level;
-            (*c).cmsg_type = ty;
-            (*c).cmsg_len = libc::CMSG_LEN(size as u32) as _;
-            match local {
-                Local::V4 { addr } => {
-                    // ipi_spec_dst sets the source; ifindex 0 lets routing
-                    // choose the interface.
-                    let mut info: libc::in_pktinfo = zeroed();
-                    info.ipi_spec_dst.s_addr = u32::from(addr).to_be();
-                    std::ptr::write_unaligned(libc::CMSG_DATA(c).cast(), info);
-                }
-                Local::V6 { addr, ifindex } => {
-                    let mut info: libc::in6_pktinfo = zeroed();
-                    info.ipi6_addr.s6_addr = addr.octets();
-                    info.ipi6_ifindex = ifindex;
-                    std::ptr::write_unaligned(libc::CMSG_DATA(c).cast(), info);
-                }
-            }
-        }
+        set_source(&mut msg, &mut control, local);
     }
     // SAFETY: every pointer in `msg` refers to live buffers of the stated sizes.
     let n = unsafe { libc::sendmsg(fd, &msg, 0) };
@@ -167,16 +166,6 @@ fn send_once(
         return Err(io::Error::last_os_error());
     }
     Ok(usize::try_from(n).unwrap_or(0))
-}
-
-/// Receives one datagram with its destination address.
-pub async fn recv(
-    sock: &UdpSocket,
-    buf: &mut [u8],
-) -> io::Result<(usize, SocketAddr, Option<Local>)> {
-    let fd = sock.as_raw_fd();
-    sock.async_io(Interest::READABLE, || recv_once(fd, buf))
-        .await
 }
 
 /// Sends `data` to `peer` from `local` (the address the query came to).

@@ -15,6 +15,8 @@ pub struct Stats {
     pub notimp: AtomicU64,
     pub tcp_queries: AtomicU64,
     pub dropped: AtomicU64,
+    /// UDP responses the kernel refused to send (counted, not retried).
+    pub send_errors: AtomicU64,
 }
 
 /// A point-in-time copy of [`Stats`].
@@ -30,6 +32,7 @@ pub struct StatsSnapshot {
     pub notimp: u64,
     pub tcp_queries: u64,
     pub dropped: u64,
+    pub send_errors: u64,
 }
 
 /// Adds one; counters are statistics, so relaxed ordering is enough.
@@ -51,6 +54,7 @@ impl Stats {
             notimp: g(&self.notimp),
             tcp_queries: g(&self.tcp_queries),
             dropped: g(&self.dropped),
+            send_errors: g(&self.send_errors),
         }
     }
 
