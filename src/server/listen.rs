@@ -2,7 +2,7 @@
 
 use std::future::Future;
 use std::io;
-use std::net::SocketAddr;
+use std::net::{IpAddr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -131,6 +131,15 @@ fn bind_addr(
     }))
 }
 
+/// Did binding fail only because `::1` does not exist on this host (IPv6
+/// disabled: EADDRNOTAVAIL, or EAFNOSUPPORT when the stack is absent)?
+fn ipv6_loopback_unavailable(e: &ServerError) -> bool {
+    let ServerError::Bind { addr, source, .. } = e;
+    addr.ip() == IpAddr::V6(Ipv6Addr::LOCALHOST)
+        && (source.kind() == io::ErrorKind::AddrNotAvailable
+            || source.raw_os_error() == Some(libc::EAFNOSUPPORT))
+}
+
 impl Server {
     /// Binds every configured listener (UDP+TCP on each server.listen
     /// address); fails fast on a port conflict.
@@ -143,10 +152,27 @@ impl Server {
         let n_udp = udp_sockets_per_addr(config.server.threads);
         let mut udp = Vec::new();
         let mut tcp = Vec::new();
+        let mut skipped = None;
         for &addr in &config.server.listen {
-            let (t, u) = bind_addr(addr, n_udp)?;
-            tcp.push(t);
-            udp.extend(u);
+            match bind_addr(addr, n_udp) {
+                Ok((t, u)) => {
+                    tcp.push(t);
+                    udp.extend(u);
+                }
+                Err(e) if ipv6_loopback_unavailable(&e) => {
+                    // A host booted with IPv6 disabled has no ::1, so no
+                    // client can reach us there either: the default
+                    // `[::1]:53` must not stop the daemon. Any other
+                    // address, or ::1 failing for another reason (port in
+                    // use), fails hard.
+                    tracing::warn!(%addr, error = %e, "IPv6 loopback unavailable; not listening there");
+                    skipped = Some(e);
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        if let (true, Some(e)) = (tcp.is_empty(), skipped) {
+            return Err(e);
         }
         Ok(Server {
             handler,
@@ -229,5 +255,36 @@ impl Server {
             }
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod bind_tests {
+    use super::*;
+
+    fn bind_err(addr: &str, source: io::Error) -> ServerError {
+        ServerError::Bind {
+            addr: addr.parse().unwrap(),
+            transport: Transport::Udp,
+            source,
+        }
+    }
+
+    #[test]
+    fn only_a_missing_ipv6_loopback_is_skipped() {
+        let notavail = || io::Error::from_raw_os_error(libc::EADDRNOTAVAIL);
+        let nofamily = || io::Error::from_raw_os_error(libc::EAFNOSUPPORT);
+        let inuse = || io::Error::from_raw_os_error(libc::EADDRINUSE);
+        assert!(ipv6_loopback_unavailable(&bind_err("[::1]:53", notavail())));
+        assert!(ipv6_loopback_unavailable(&bind_err("[::1]:53", nofamily())));
+        assert!(!ipv6_loopback_unavailable(&bind_err("[::1]:53", inuse())));
+        assert!(!ipv6_loopback_unavailable(&bind_err(
+            "[2001:db8::1]:53",
+            notavail()
+        )));
+        assert!(!ipv6_loopback_unavailable(&bind_err(
+            "127.0.0.1:53",
+            notavail()
+        )));
     }
 }
