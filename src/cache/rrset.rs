@@ -140,7 +140,7 @@ impl Key {
 /// The name in uncompressed wire form with ASCII letters lowercased: the
 /// case-insensitive identity of an owner name (RFC 4343 §3).
 fn lower_wire(name: &Name) -> Box<[u8]> {
-    let mut out = Vec::with_capacity(usize::from(name.len()).max(1) + 1);
+    let mut out = Vec::with_capacity(name.len().max(1) + 1);
     for label in name.iter() {
         // Labels of a parsed Name are at most 63 bytes (RFC 1035 §2.3.4).
         out.push(u8::try_from(label.len()).unwrap_or(63));
