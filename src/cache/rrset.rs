@@ -18,6 +18,8 @@
 //!
 //! [`Clock`]: crate::clock::Clock
 
+use std::sync::{Arc, Mutex};
+
 use hickory_proto::rr::{Name, Record, RecordType};
 use hickory_proto::serialize::binary::{BinDecodable, BinDecoder, BinEncodable, BinEncoder};
 use quick_cache::sync::Cache;
@@ -226,27 +228,55 @@ impl Packed {
 /// A stored RRset: [`CachedRrset`] with its records packed.
 #[derive(Clone, Debug)]
 struct StoredRrset {
-    /// Records, RRSIGs, proofs.
+    /// Records and RRSIGs.
     packed: Packed,
     expires_at: u64,
-    why: Option<Box<ExtendedError>>,
+    /// Rare parts, so that the common entry stays small.
+    extra: Option<Box<Extra>>,
     trust: Trust,
     security: Security,
 }
 
+/// What only some RRsets have.
+#[derive(Clone, Debug)]
+struct Extra {
+    why: Option<ExtendedError>,
+    /// The wildcard proofs, packed on their own so that the answers
+    /// expanded from one wildcard share one copy (see [`ProofInterner`]).
+    proofs: Option<Arc<Packed>>,
+}
+
 impl StoredRrset {
-    fn pack(set: CachedRrset) -> Option<Self> {
+    fn pack(set: CachedRrset, interner: &ProofInterner) -> Option<Self> {
+        let proofs = if set.proofs.is_empty() {
+            None
+        } else {
+            Some(interner.intern(Packed::new(&set.zone, [&set.proofs, &[], &[]])?))
+        };
+        let extra = (set.why.is_some() || proofs.is_some()).then(|| {
+            Box::new(Extra {
+                why: set.why,
+                proofs,
+            })
+        });
         Some(Self {
-            packed: Packed::new(&set.zone, [&set.records, &set.rrsigs, &set.proofs])?,
+            packed: Packed::new(&set.zone, [&set.records, &set.rrsigs, &[]])?,
             expires_at: set.expires_at,
-            why: set.why.map(Box::new),
+            extra,
             trust: set.trust,
             security: set.security,
         })
     }
 
     fn unpack(&self) -> Option<CachedRrset> {
-        let (zone, [records, rrsigs, proofs]) = self.packed.unpack()?;
+        let (zone, [records, rrsigs, _]) = self.packed.unpack()?;
+        let proofs = match self.extra.as_ref().and_then(|e| e.proofs.as_ref()) {
+            Some(p) => {
+                let (_, [proofs, _, _]) = p.unpack()?;
+                proofs
+            }
+            None => Vec::new(),
+        };
         Some(CachedRrset {
             records,
             rrsigs,
@@ -254,9 +284,34 @@ impl StoredRrset {
             zone,
             trust: self.trust,
             security: self.security,
-            why: self.why.as_deref().cloned(),
+            why: self.extra.as_ref().and_then(|e| e.why.clone()),
             expires_at: self.expires_at,
         })
+    }
+}
+
+/// Shares identical packed wildcard proofs between entries. Every name
+/// expanded from one wildcard carries the same NSEC/NSEC3 proof (RFC 4035
+/// §5.3.4), often the very same bytes; keeping the last one seen catches a
+/// run of such answers without a table to maintain.
+#[derive(Default)]
+struct ProofInterner {
+    last: Mutex<Option<Arc<Packed>>>,
+}
+
+impl ProofInterner {
+    fn intern(&self, packed: Packed) -> Arc<Packed> {
+        let Ok(mut last) = self.last.lock() else {
+            return Arc::new(packed);
+        };
+        if let Some(prev) = last.as_ref() {
+            if prev.counts == packed.counts && prev.wire == packed.wire {
+                return prev.clone();
+            }
+        }
+        let new = Arc::new(packed);
+        *last = Some(new.clone());
+        new
     }
 }
 
@@ -298,6 +353,7 @@ impl StoredNegative {
 pub struct RrsetCache {
     rrsets: Cache<Key, StoredRrset>,
     negatives: Cache<Key, StoredNegative>,
+    proofs: ProofInterner,
 }
 
 impl RrsetCache {
@@ -307,6 +363,7 @@ impl RrsetCache {
         Self {
             rrsets: Cache::new(capacity),
             negatives: Cache::new(capacity / 4 + 16),
+            proofs: ProofInterner::default(),
         }
     }
 
@@ -349,7 +406,7 @@ impl RrsetCache {
         }
         // A positive answer supersedes a cached negative one for that type.
         self.negatives.remove(&key);
-        if let Some(stored) = StoredRrset::pack(rrset) {
+        if let Some(stored) = StoredRrset::pack(rrset, &self.proofs) {
             self.rrsets.insert(key, stored);
         }
     }
@@ -384,6 +441,9 @@ impl RrsetCache {
     pub fn clear(&self) {
         self.rrsets.clear();
         self.negatives.clear();
+        if let Ok(mut last) = self.proofs.last.lock() {
+            *last = None;
+        }
     }
 
     /// Number of cached RRsets and negative answers.
@@ -548,6 +608,70 @@ mod tests {
         assert!(at.iter().all(|r| r.ttl == 100));
         assert_eq!(got.proofs_at(1_900).len(), 4);
         assert!(got.proofs_at(1_900).iter().all(|r| r.ttl <= 100));
+    }
+
+    fn wildcard_answer(owner: &str, proof_next: &str) -> CachedRrset {
+        CachedRrset {
+            records: vec![Record::from_rdata(
+                n(owner),
+                300,
+                RData::A(A::new(192, 0, 2, 7)),
+            )],
+            rrsigs: vec![rrsig(owner, RecordType::A, "example.", 300)],
+            proofs: vec![
+                nsec("*.w.example.", proof_next),
+                rrsig("*.w.example.", RecordType::NSEC, "example.", 600),
+            ],
+            zone: n("example."),
+            trust: Trust::Answer,
+            security: Security::Secure,
+            why: None,
+            expires_at: 1_300,
+        }
+    }
+
+    fn stored_proofs(c: &RrsetCache, owner: &str) -> Arc<Packed> {
+        let hit = c.rrsets.peek(&Key::new(&n(owner), RecordType::A)).unwrap();
+        hit.extra.unwrap().proofs.unwrap()
+    }
+
+    #[test]
+    fn answers_from_one_wildcard_share_their_proof() {
+        let c = RrsetCache::new(100);
+        let a = wildcard_answer("a1.w.example.", "z.w.example.");
+        let b = wildcard_answer("a2.w.example.", "z.w.example.");
+        let other = wildcard_answer("a3.w.example.", "y.w.example.");
+        for set in [&a, &b, &other] {
+            c.insert(set.clone(), 1_000);
+        }
+        let (pa, pb, po) = (
+            stored_proofs(&c, "a1.w.example."),
+            stored_proofs(&c, "a2.w.example."),
+            stored_proofs(&c, "a3.w.example."),
+        );
+        assert!(Arc::ptr_eq(&pa, &pb));
+        assert!(!Arc::ptr_eq(&pa, &po));
+        for (owner, set) in [
+            ("a1.w.example.", &a),
+            ("a2.w.example.", &b),
+            ("a3.w.example.", &other),
+        ] {
+            let got = c
+                .get(&n(owner), RecordType::A, Trust::Answer, 1_000)
+                .unwrap();
+            assert_eq!(exact_all(&got.records), exact_all(&set.records));
+            assert_eq!(exact_all(&got.rrsigs), exact_all(&set.rrsigs));
+            assert_eq!(exact_all(&got.proofs), exact_all(&set.proofs));
+            assert_eq!(got.proofs_at(1_200).len(), 2);
+            assert!(got.proofs_at(1_200).iter().all(|r| r.ttl == 100));
+        }
+        // Plain answers carry no extra block at all.
+        c.insert(rrset("plain.example.", Trust::Answer, 2_000), 1_000);
+        let hit = c
+            .rrsets
+            .peek(&Key::new(&n("plain.example."), RecordType::A))
+            .unwrap();
+        assert!(hit.extra.is_none());
     }
 
     #[test]
