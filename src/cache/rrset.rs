@@ -5,9 +5,10 @@
 //!
 //! Entries are kept compact: the records are stored as one boxed DNS wire
 //! image (zone name, then the records with names compressed against each
-//! other, RFC 1035 §4.1.4) and the key is the lowercased owner in wire form.
-//! A hickory `Record` costs ~280 bytes plus its heap parts; the wire image of
-//! a signed A RRset is ~140 bytes. Reads decode back into [`CachedRrset`] /
+//! other, RFC 1035 §4.1.4) and the key is the lowercased owner in wire form
+//! (inline when short). A hickory `Record` costs ~280 bytes plus its heap
+//! parts; the wire image of a signed A RRset is ~140 bytes. Wildcard proofs
+//! are packed apart and shared between the answers of one wildcard. Reads decode back into [`CachedRrset`] /
 //! [`CachedNegative`]: they happen only when resolving (cache misses of the
 //! answer cache), never on the client hit path.
 //!
