@@ -19,9 +19,11 @@
 //!
 //! [`Clock`]: crate::clock::Clock
 
+use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 
-use hickory_proto::rr::{Name, Record, RecordType};
+use hickory_proto::dnssec::rdata::DNSSECRData;
+use hickory_proto::rr::{Name, RData, Record, RecordType};
 use hickory_proto::serialize::binary::{BinDecodable, BinDecoder, BinEncodable, BinEncoder};
 use quick_cache::sync::Cache;
 
@@ -243,12 +245,12 @@ struct StoredRrset {
 struct Extra {
     why: Option<ExtendedError>,
     /// The wildcard proofs, packed on their own so that the answers
-    /// expanded from one wildcard share one copy (see [`ProofInterner`]).
+    /// expanded from one wildcard share one copy (see [`Interner`]).
     proofs: Option<Arc<Packed>>,
 }
 
 impl StoredRrset {
-    fn pack(set: CachedRrset, interner: &ProofInterner) -> Option<Self> {
+    fn pack(set: CachedRrset, interner: &Interner) -> Option<Self> {
         let proofs = if set.proofs.is_empty() {
             None
         } else {
@@ -291,34 +293,52 @@ impl StoredRrset {
     }
 }
 
-/// Shares identical packed wildcard proofs between entries. Every name
-/// expanded from one wildcard carries the same NSEC/NSEC3 proof (RFC 4035
-/// §5.3.4), often the very same bytes; keeping the last one seen catches a
-/// run of such answers without a table to maintain.
+/// Shares identical packed record groups between entries: the wildcard
+/// proofs of answers expanded from one wildcard (every such name carries
+/// the same NSEC/NSEC3 proof, RFC 4035 §5.3.4) and the SOA of negative
+/// answers from one zone. Keeping the few most recent groups catches runs
+/// of such answers without a table to maintain.
 #[derive(Default)]
-struct ProofInterner {
-    last: Mutex<Option<Arc<Packed>>>,
+struct Interner {
+    recent: Mutex<VecDeque<Arc<Packed>>>,
 }
 
-impl ProofInterner {
+/// How many recent groups [`Interner`] compares against.
+const INTERN_RECENT: usize = 8;
+
+impl Interner {
     fn intern(&self, packed: Packed) -> Arc<Packed> {
-        let Ok(mut last) = self.last.lock() else {
+        let Ok(mut recent) = self.recent.lock() else {
             return Arc::new(packed);
         };
-        if let Some(prev) = last.as_ref() {
-            if prev.counts == packed.counts && prev.wire == packed.wire {
-                return prev.clone();
-            }
+        if let Some(prev) = recent
+            .iter()
+            .find(|p| p.counts == packed.counts && p.wire == packed.wire)
+        {
+            return prev.clone();
         }
         let new = Arc::new(packed);
-        *last = Some(new.clone());
+        if recent.len() >= INTERN_RECENT {
+            recent.pop_back();
+        }
+        recent.push_front(new.clone());
         new
+    }
+
+    fn clear(&self) {
+        if let Ok(mut recent) = self.recent.lock() {
+            recent.clear();
+        }
     }
 }
 
 /// A stored negative answer: [`CachedNegative`] with its authority packed.
 #[derive(Clone, Debug)]
 struct StoredNegative {
+    /// The leading SOA and its RRSIGs: the same for every negative answer
+    /// of a zone (e.g. all DNSBL misses of one list), so shared.
+    soa: Option<Arc<Packed>>,
+    /// The rest of the authority section (NSEC/NSEC3 and RRSIGs).
     packed: Packed,
     expires_at: u64,
     why: Option<Box<ExtendedError>>,
@@ -326,10 +346,29 @@ struct StoredNegative {
     security: Security,
 }
 
+/// The SOA of a negative answer or an RRSIG over it.
+fn is_soa_part(r: &Record) -> bool {
+    match &r.data {
+        RData::SOA(_) => true,
+        RData::DNSSEC(DNSSECRData::RRSIG(sig)) => sig.input().type_covered == RecordType::SOA,
+        _ => false,
+    }
+}
+
 impl StoredNegative {
-    fn pack(neg: CachedNegative) -> Option<Self> {
+    fn pack(neg: CachedNegative, interner: &Interner) -> Option<Self> {
+        // Only a leading SOA part is split off, so that the authority
+        // comes back in exactly the order it was stored.
+        let head = neg.authority.iter().take_while(|r| is_soa_part(r)).count();
+        let (soa, rest) = neg.authority.split_at(head);
+        let soa = if soa.is_empty() {
+            None
+        } else {
+            Some(interner.intern(Packed::new(&neg.zone, [soa, &[], &[]])?))
+        };
         Some(Self {
-            packed: Packed::new(&neg.zone, [&neg.authority, &[], &[]])?,
+            soa,
+            packed: Packed::new(&neg.zone, [rest, &[], &[]])?,
             expires_at: neg.expires_at,
             why: neg.why.map(Box::new),
             kind: neg.kind,
@@ -338,7 +377,15 @@ impl StoredNegative {
     }
 
     fn unpack(&self) -> Option<CachedNegative> {
-        let (zone, [authority, _, _]) = self.packed.unpack()?;
+        let (zone, [rest, _, _]) = self.packed.unpack()?;
+        let authority = match &self.soa {
+            Some(soa) => {
+                let (_, [mut authority, _, _]) = soa.unpack()?;
+                authority.extend(rest);
+                authority
+            }
+            None => rest,
+        };
         Some(CachedNegative {
             kind: self.kind,
             authority,
@@ -354,7 +401,8 @@ impl StoredNegative {
 pub struct RrsetCache {
     rrsets: Cache<Key, StoredRrset>,
     negatives: Cache<Key, StoredNegative>,
-    proofs: ProofInterner,
+    proofs: Interner,
+    soas: Interner,
 }
 
 impl RrsetCache {
@@ -364,7 +412,8 @@ impl RrsetCache {
         Self {
             rrsets: Cache::new(capacity),
             negatives: Cache::new(capacity / 4 + 16),
-            proofs: ProofInterner::default(),
+            proofs: Interner::default(),
+            soas: Interner::default(),
         }
     }
 
@@ -433,7 +482,7 @@ impl RrsetCache {
             NegativeKind::NxDomain => RecordType::ANY,
             NegativeKind::NoData => rtype,
         };
-        if let Some(stored) = StoredNegative::pack(neg) {
+        if let Some(stored) = StoredNegative::pack(neg, &self.soas) {
             self.negatives.insert(Key::new(name, rtype), stored);
         }
     }
@@ -442,9 +491,8 @@ impl RrsetCache {
     pub fn clear(&self) {
         self.rrsets.clear();
         self.negatives.clear();
-        if let Ok(mut last) = self.proofs.last.lock() {
-            *last = None;
-        }
+        self.proofs.clear();
+        self.soas.clear();
     }
 
     /// Number of cached RRsets and negative answers.
@@ -460,10 +508,10 @@ impl RrsetCache {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use hickory_proto::dnssec::rdata::{DNSSECRData, SigInput, NSEC, NSEC3, RRSIG};
+    use hickory_proto::dnssec::rdata::{SigInput, NSEC, NSEC3, RRSIG};
     use hickory_proto::dnssec::{Algorithm, Nsec3HashAlgorithm};
     use hickory_proto::rr::rdata::{A, CNAME, NULL, SOA};
-    use hickory_proto::rr::{RData, SerialNumber};
+    use hickory_proto::rr::SerialNumber;
     use hickory_proto::serialize::binary::NameEncoding;
 
     fn n(s: &str) -> Name {
@@ -751,6 +799,63 @@ mod tests {
         assert!(c
             .get_negative(&n("b.example."), RecordType::A, 1_300)
             .is_none());
+    }
+
+    #[test]
+    fn negatives_of_one_zone_share_the_soa_and_keep_their_order() {
+        let c = RrsetCache::new(100);
+        let soa_part = vec![
+            soa("example."),
+            rrsig("example.", RecordType::SOA, "example.", 300),
+        ];
+        let neg = |authority: Vec<Record>| CachedNegative {
+            kind: NegativeKind::NxDomain,
+            authority,
+            zone: n("example."),
+            security: Security::Secure,
+            why: None,
+            expires_at: 1_300,
+        };
+        let mut a = soa_part.clone();
+        a.push(nsec("a.example.", "c.example."));
+        let mut b = soa_part.clone();
+        b.push(nsec("d.example.", "f.example."));
+        // SOA not first: stored as is, order kept.
+        let odd = vec![nsec("g.example.", "i.example."), soa("example.")];
+        c.insert_negative(&n("b.example."), RecordType::A, neg(a.clone()));
+        c.insert_negative(&n("e.example."), RecordType::A, neg(b.clone()));
+        c.insert_negative(&n("h.example."), RecordType::A, neg(odd.clone()));
+        c.insert_negative(&n("x.example."), RecordType::A, neg(soa_part.clone()));
+        let stored = |name: &str| {
+            c.negatives
+                .peek(&Key::new(&n(name), RecordType::ANY))
+                .unwrap()
+        };
+        let (sa, sb, sx) = (
+            stored("b.example."),
+            stored("e.example."),
+            stored("x.example."),
+        );
+        assert!(Arc::ptr_eq(
+            sa.soa.as_ref().unwrap(),
+            sb.soa.as_ref().unwrap()
+        ));
+        assert!(Arc::ptr_eq(
+            sa.soa.as_ref().unwrap(),
+            sx.soa.as_ref().unwrap()
+        ));
+        assert!(stored("h.example.").soa.is_none());
+        for (name, authority) in [
+            ("b.example.", &a),
+            ("e.example.", &b),
+            ("h.example.", &odd),
+            ("x.example.", &soa_part),
+        ] {
+            let got = c.get_negative(&n(name), RecordType::MX, 1_000).unwrap();
+            assert_eq!(exact_all(&got.authority), exact_all(authority));
+        }
+        c.clear();
+        assert!(c.is_empty());
     }
 
     #[test]
