@@ -335,9 +335,11 @@ impl Interner {
 /// A stored negative answer: [`CachedNegative`] with its authority packed.
 #[derive(Clone, Debug)]
 struct StoredNegative {
-    /// The leading SOA and its RRSIGs: the same for every negative answer
-    /// of a zone (e.g. all DNSBL misses of one list), so shared.
+    /// The SOA and its RRSIGs: the same for every negative answer of a
+    /// zone (e.g. all DNSBL misses of one list), so shared.
     soa: Option<Arc<Packed>>,
+    /// Where the SOA part goes back into the authority section.
+    soa_at: u16,
     /// The rest of the authority section (NSEC/NSEC3 and RRSIGs).
     packed: Packed,
     expires_at: u64,
@@ -357,18 +359,30 @@ fn is_soa_part(r: &Record) -> bool {
 
 impl StoredNegative {
     fn pack(neg: CachedNegative, interner: &Interner) -> Option<Self> {
-        // Only a leading SOA part is split off, so that the authority
-        // comes back in exactly the order it was stored.
-        let head = neg.authority.iter().take_while(|r| is_soa_part(r)).count();
-        let (soa, rest) = neg.authority.split_at(head);
-        let soa = if soa.is_empty() {
-            None
-        } else {
-            Some(interner.intern(Packed::new(&neg.zone, [soa, &[], &[]])?))
+        // The first contiguous run of SOA records (the SOA RRset with its
+        // RRSIGs) is split off; its position is kept so that the authority
+        // comes back in exactly the stored order.
+        let start = neg.authority.iter().position(is_soa_part);
+        let (soa, soa_at, rest) = match start {
+            Some(at) => {
+                let len = neg
+                    .authority
+                    .iter()
+                    .skip(at)
+                    .take_while(|r| is_soa_part(r))
+                    .count();
+                let soa = neg.authority.get(at..at + len)?;
+                let mut rest = neg.authority.get(..at)?.to_vec();
+                rest.extend_from_slice(neg.authority.get(at + len..)?);
+                let packed = interner.intern(Packed::new(&neg.zone, [soa, &[], &[]])?);
+                (Some(packed), u16::try_from(at).ok()?, rest)
+            }
+            None => (None, 0, neg.authority),
         };
         Some(Self {
             soa,
-            packed: Packed::new(&neg.zone, [rest, &[], &[]])?,
+            soa_at,
+            packed: Packed::new(&neg.zone, [&rest, &[], &[]])?,
             expires_at: neg.expires_at,
             why: neg.why.map(Box::new),
             kind: neg.kind,
@@ -380,7 +394,11 @@ impl StoredNegative {
         let (zone, [rest, _, _]) = self.packed.unpack()?;
         let authority = match &self.soa {
             Some(soa) => {
-                let (_, [mut authority, _, _]) = soa.unpack()?;
+                let (_, [soa, _, _]) = soa.unpack()?;
+                let mut rest = rest.into_iter();
+                let mut authority = Vec::with_capacity(soa.len() + rest.len());
+                authority.extend(rest.by_ref().take(usize::from(self.soa_at)));
+                authority.extend(soa);
                 authority.extend(rest);
                 authority
             }
@@ -820,12 +838,19 @@ mod tests {
         a.push(nsec("a.example.", "c.example."));
         let mut b = soa_part.clone();
         b.push(nsec("d.example.", "f.example."));
-        // SOA not first: stored as is, order kept.
-        let odd = vec![nsec("g.example.", "i.example."), soa("example.")];
+        // SOA not first: shared too, order kept.
+        let odd = vec![
+            nsec("g.example.", "i.example."),
+            soa("example."),
+            rrsig("example.", RecordType::SOA, "example.", 300),
+            rrsig("g.example.", RecordType::NSEC, "example.", 600),
+        ];
+        let bare = vec![nsec("j.example.", "l.example.")];
         c.insert_negative(&n("b.example."), RecordType::A, neg(a.clone()));
         c.insert_negative(&n("e.example."), RecordType::A, neg(b.clone()));
         c.insert_negative(&n("h.example."), RecordType::A, neg(odd.clone()));
         c.insert_negative(&n("x.example."), RecordType::A, neg(soa_part.clone()));
+        c.insert_negative(&n("k.example."), RecordType::A, neg(bare.clone()));
         let stored = |name: &str| {
             c.negatives
                 .peek(&Key::new(&n(name), RecordType::ANY))
@@ -844,12 +869,17 @@ mod tests {
             sa.soa.as_ref().unwrap(),
             sx.soa.as_ref().unwrap()
         ));
-        assert!(stored("h.example.").soa.is_none());
+        assert!(Arc::ptr_eq(
+            sa.soa.as_ref().unwrap(),
+            stored("h.example.").soa.as_ref().unwrap()
+        ));
+        assert!(stored("k.example.").soa.is_none());
         for (name, authority) in [
             ("b.example.", &a),
             ("e.example.", &b),
             ("h.example.", &odd),
             ("x.example.", &soa_part),
+            ("k.example.", &bare),
         ] {
             let got = c.get_negative(&n(name), RecordType::MX, 1_000).unwrap();
             assert_eq!(exact_all(&got.authority), exact_all(authority));
