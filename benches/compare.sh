@@ -49,9 +49,11 @@
 #   KEEP_LAB=1       leave the lab up afterwards (tests/lab/lab.sh down to remove)
 #   REF=0            skip the NSD reference
 #   MEM_SET          names (default) or wild: which 100,000 answers fill the cache
-#   SKIP_MEM=1       skip the memory phase (saves ~40 s when only the hit path matters)
+#   SKIP_MEM=1       same as leaving mem out of PHASES
 #   HITS_DO=1        send the hit-set queries with EDNS DO=1 (dnsperf -D), as a
 #                    DANE-validating stub would: answers then carry RRSIGs
+#   PHASES           which phases to run, default "cold hits mem" (all); e.g.
+#                    PHASES=mem for the memory figure alone
 #
 # Caveats: dnsperf runs on the same machine and competes for the same cores
 # as the resolver (on a 2-core host the 2-thread figures are load-generator
@@ -78,6 +80,11 @@ REF=${REF:-1}
 MEM_SET=${MEM_SET:-names}
 DO_FLAG=()
 [[ ${HITS_DO:-0} == 1 ]] && DO_FLAG=(-D)
+PHASES=${PHASES:-"cold hits mem"}
+[[ ${SKIP_MEM:-0} == 1 ]] && PHASES=${PHASES//mem/}
+
+# phase NAME: whether NAME is one of the selected PHASES.
+phase() { [[ " $PHASES " == *" $1 "* ]]; }
 
 PERF_NSD_IP=127.53.0.3
 ANCHORD_IP=127.53.0.100
@@ -427,14 +434,16 @@ run_one() {
     local rep=$1 who=$2 thr=$3 first=$4 ip
     if [[ $who == anchord ]]; then ip=$ANCHORD_IP; else ip=$UNBOUND_IP; fi
     log "rep $rep: $who, $thr thread(s)"
-    "start_$who" "$thr"
-    if [[ $first == 1 ]]; then
-        bench_cold "$rep" "$who" "$ip"
-        check_ad "$rep" "$who" "$ip"
+    if phase cold || phase hits; then
+        "start_$who" "$thr"
+        if [[ $first == 1 ]] && phase cold; then
+            bench_cold "$rep" "$who" "$ip"
+            check_ad "$rep" "$who" "$ip"
+        fi
+        phase hits && bench_hits "$rep" "$who" "$ip" "$thr"
+        stop_resolver "$who"
     fi
-    bench_hits "$rep" "$who" "$ip" "$thr"
-    stop_resolver "$who"
-    if [[ $first == 1 && ${SKIP_MEM:-0} != 1 ]]; then
+    if [[ $first == 1 ]] && phase mem; then
         "start_$who" "$thr"
         bench_mem "$rep" "$who" "$ip"
         stop_resolver "$who"
@@ -493,7 +502,7 @@ main() {
         echo "host: $(nproc) CPUs, $(uname -r), $(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)"
         echo "anchord: $ANCHORD_BIN ($(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo '?'))"
         echo "unbound: $(unbound -V 2>/dev/null | awk 'NR == 1 { print $2 }'), dnsperf: $(dnsperf -h 2>&1 | awk '/^Version/ { print $2 }')"
-        echo "settings: DUR=$DUR LATDUR=$LATDUR REPEAT=$REPEAT THREADS=\"$THREADS\" RATE=$RATE MEM_SET=$MEM_SET HITS_DO=${HITS_DO:-0}"
+        echo "settings: DUR=$DUR LATDUR=$LATDUR REPEAT=$REPEAT THREADS=\"$THREADS\" RATE=$RATE MEM_SET=$MEM_SET HITS_DO=${HITS_DO:-0} PHASES=\"$PHASES\""
     } | tee "$OUT/about.txt" >&2
     local rep thr first who
     for ((rep = 1; rep <= REPEAT; rep++)); do
