@@ -345,7 +345,7 @@ impl Handler {
             }
         };
         let stored = Arc::new(stored);
-        if ttl > 0 && stored.expires_at > now {
+        if ttl > 0 && stored.expires_at() > now {
             self.cache.insert(q.key.clone(), stored.clone());
         }
         Some(stored)
