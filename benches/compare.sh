@@ -50,6 +50,9 @@
 #   REF=0            skip the NSD reference
 #   MEM_SET          names (default) or wild: which 100,000 answers fill the cache
 #   SKIP_MEM=1       same as leaving mem out of PHASES
+#   KRESD=0          leave Knot Resolver out (it joins when `kresd` is installed,
+#                    Debian's knot-resolver: one process, so 1-thread rows only;
+#                    256 MB LMDB cache, same trust anchor and root hints)
 #   HITS_DO=1        send the hit-set queries with EDNS DO=1 (dnsperf -D), as a
 #                    DANE-validating stub would: answers then carry RRSIGs
 #   PHASES           which phases to run, default "cold hits mem" (all); e.g.
@@ -78,6 +81,11 @@ ANCHORD_BIN=${ANCHORD_BIN:-$REPO/target/release/anchord}
 OUT=${OUT:-/tmp/anchord-perf-results}
 REF=${REF:-1}
 MEM_SET=${MEM_SET:-names}
+# Knot Resolver joins when kresd is installed (KRESD=0 leaves it out).
+WITH_KRESD=0
+if [[ ${KRESD:-1} != 0 ]] && command -v kresd >/dev/null 2>&1; then WITH_KRESD=1; fi
+PEERS=(anchord unbound)
+[[ $WITH_KRESD == 1 ]] && PEERS+=(kresd)
 DO_FLAG=()
 [[ ${HITS_DO:-0} == 1 ]] && DO_FLAG=(-D)
 PHASES=${PHASES:-"cold hits mem"}
@@ -89,6 +97,7 @@ phase() { [[ " $PHASES " == *" $1 "* ]]; }
 PERF_NSD_IP=127.53.0.3
 ANCHORD_IP=127.53.0.100
 UNBOUND_IP=127.53.0.54
+KRESD_IP=127.53.0.55
 PD="$LAB_DIR/perf"
 CLK_TCK=$(getconf CLK_TCK)
 RAW="$OUT/raw.tsv"
@@ -312,6 +321,31 @@ EOF
     wait_up "$UNBOUND_IP" unbound
 }
 
+# Knot Resolver (kresd, Debian's knot-resolver), when installed and KRESD != 0.
+# kresd is one single-threaded process: it runs at 1 "thread" only (the
+# 2-thread rows would need several processes, summed; not done).
+start_kresd() {
+    local dir="$OUT/kresd-run"
+    rm -rf "$dir" && mkdir -p "$dir"
+    cat >"$dir/config.lua" <<EOF
+net.ipv6 = false
+net.listen('$KRESD_IP', 53, { kind = 'dns' })
+-- the lab's servers are on 127.53.0.x
+option('ALLOW_LOCAL', true)
+-- RFC 6761 special-use names (test.) are refused by default; the lab lives there
+policy.special_names = {}
+modules.load('hints > iterate')
+hints.root_file('$LAB_DIR/lab.hints')
+trust_anchors.remove('.')
+trust_anchors.add_file('$LAB_DIR/lab-anchor.ds', true)
+cache.open(256 * MB, 'lmdb://$dir/cache')
+log_level('warning')
+EOF
+    ip netns exec "$LAB_NS" kresd -n -q -c "$dir/config.lua" "$dir" >>"$OUT/kresd.log" 2>&1 &
+    PID=$! # ip netns exec execs: this is the resolver itself
+    wait_up "$KRESD_IP" kresd
+}
+
 wait_up() {
     local ip=$1 what=$2 i
     for ((i = 0; i < 50; i++)); do
@@ -432,7 +466,11 @@ check_ad() {
 
 run_one() {
     local rep=$1 who=$2 thr=$3 first=$4 ip
-    if [[ $who == anchord ]]; then ip=$ANCHORD_IP; else ip=$UNBOUND_IP; fi
+    case $who in
+    anchord) ip=$ANCHORD_IP ;;
+    unbound) ip=$UNBOUND_IP ;;
+    kresd) ip=$KRESD_IP ;;
+    esac
     log "rep $rep: $who, $thr thread(s)"
     if phase cold || phase hits; then
         "start_$who" "$thr"
@@ -459,16 +497,27 @@ bench_reference() {
 
 # --- report ------------------------------------------------------------------------
 
+ratio() { awk -v a="$1" -v u="$2" 'BEGIN { if (u + 0 != 0 && a != "nan" && u != "nan" && a != "-") printf "%.2f", a / u; else print "-" }'; }
+
 report() {
-    local metrics m a u
-    printf '\n%-48s %12s %12s %9s\n' "figure (median of $REPEAT)" anchord unbound "a/u"
-    printf '%-48s %12s %12s %9s\n' "------" "-------" "-------" "---"
+    local m a u k
+    if [[ $WITH_KRESD == 1 ]]; then
+        printf '\n%-48s %12s %12s %9s %12s %9s\n' "figure (median of $REPEAT)" anchord unbound "a/u" kresd "a/k"
+        printf '%-48s %12s %12s %9s %12s %9s\n' "------" "-------" "-------" "---" "-----" "---"
+    else
+        printf '\n%-48s %12s %12s %9s\n' "figure (median of $REPEAT)" anchord unbound "a/u"
+        printf '%-48s %12s %12s %9s\n' "------" "-------" "-------" "---"
+    fi
     # Metrics in first-seen order.
     awk -F'\t' '$1 != "crash" && !seen[$3]++ { print $3 }' "$RAW" | while IFS= read -r m; do
         a=$(median "$m" anchord)
         u=$(median "$m" unbound)
-        printf '%-48s %12s %12s %9s\n' "$m" "$a" "$u" \
-            "$(awk -v a="$a" -v u="$u" 'BEGIN { if (u + 0 != 0 && a != "nan" && u != "nan") printf "%.2f", a / u; else print "-" }')"
+        if [[ $WITH_KRESD == 1 ]]; then
+            k=$(median "$m" kresd)
+            printf '%-48s %12s %12s %9s %12s %9s\n' "$m" "$a" "$u" "$(ratio "$a" "$u")" "$k" "$(ratio "$a" "$k")"
+        else
+            printf '%-48s %12s %12s %9s\n' "$m" "$a" "$u" "$(ratio "$a" "$u")"
+        fi
     done
     [[ -n ${REF_QPS:-} ]] && printf '%-48s %12s\n' "reference: NSD authoritative QPS (hit set)" "$REF_QPS"
     if grep -q '^crash' "$RAW"; then
@@ -502,13 +551,18 @@ main() {
         echo "host: $(nproc) CPUs, $(uname -r), $(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)"
         echo "anchord: $ANCHORD_BIN ($(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo '?'))"
         echo "unbound: $(unbound -V 2>/dev/null | awk 'NR == 1 { print $2 }'), dnsperf: $(dnsperf -h 2>&1 | awk '/^Version/ { print $2 }')"
+        if [[ $WITH_KRESD == 1 ]]; then
+            echo "kresd: $(kresd --version 2>/dev/null | awk '{ print $NF }') (1 process: 1-thread rows only)"
+        fi
         echo "settings: DUR=$DUR LATDUR=$LATDUR REPEAT=$REPEAT THREADS=\"$THREADS\" RATE=$RATE MEM_SET=$MEM_SET HITS_DO=${HITS_DO:-0} PHASES=\"$PHASES\""
     } | tee "$OUT/about.txt" >&2
     local rep thr first who
     for ((rep = 1; rep <= REPEAT; rep++)); do
         first=1
         for thr in $THREADS; do
-            for who in anchord unbound; do
+            for who in "${PEERS[@]}"; do
+                # kresd is single-threaded: its rows are the 1-thread ones.
+                [[ $who == kresd && $thr != 1 ]] && continue
                 run_one "$rep" "$who" "$thr" "$first"
             done
             first=0
