@@ -148,7 +148,15 @@ pub fn run(config: Config) -> ExitCode {
                 return ExitCode::FAILURE;
             }
         };
-        tracing::info!(listen = ?config.server.listen, threads, "anchord ready");
+        // What is actually bound ([::1] may have been skipped on a host
+        // without IPv6), TCP and UDP share each address.
+        let listen: Vec<std::net::SocketAddr> = server
+            .local_addrs()
+            .into_iter()
+            .filter(|(_, t)| *t == crate::server::Transport::Tcp)
+            .map(|(a, _)| a)
+            .collect();
+        tracing::info!(?listen, threads, "anchord ready");
         sd_notify::notify("READY=1");
         let stats = server.stats();
         let control = async {
