@@ -11,13 +11,15 @@
 //! which case they fail loudly.
 
 use std::fmt::Write as _;
-use std::io::Write as _;
 use std::net::{Ipv4Addr, SocketAddr, UdpSocket};
 use std::os::fd::AsRawFd;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
-use std::sync::{Mutex, OnceLock, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::{OnceLock, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::{Duration, Instant};
+
+mod labkit;
+use labkit::{anchord_binary, Lab};
 
 /// Reference resolver address inside the namespace (see lab.sh).
 const UNBOUND: &str = "127.53.0.53";
@@ -166,11 +168,6 @@ const CASES: &[Case] = &[
 
 // --- the lab ---------------------------------------------------------------
 
-struct Lab {
-    ns: String,
-    dir: PathBuf,
-}
-
 /// Fuzz floods take this exclusively so that they do not starve the
 /// table-driven tests (which share it) of resolver time.
 static FLOOD: RwLock<()> = RwLock::new(());
@@ -183,104 +180,16 @@ fn exclusive_turn() -> RwLockWriteGuard<'static, ()> {
     FLOOD.write().unwrap_or_else(|e| e.into_inner())
 }
 
-/// Details of the lab for the process-exit cleanup hook.
-static CLEANUP: Mutex<Option<(String, PathBuf, PathBuf)>> = Mutex::new(None);
-
-extern "C" fn cleanup_at_exit() {
-    let Ok(guard) = CLEANUP.lock() else { return };
-    if let Some((ns, dir, script)) = guard.as_ref() {
-        let _ = lab_script(script, ns, dir, "down").output();
-    }
-}
-
-fn lab_script(script: &Path, ns: &str, dir: &Path, cmd: &str) -> Command {
-    let mut c = Command::new(script);
-    c.arg(cmd).env("LAB_NS", ns).env("LAB_DIR", dir);
-    c.stdin(Stdio::null());
-    c
-}
-
-fn on_path(tool: &str) -> bool {
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    std::env::split_paths(&path)
-        .chain(["/usr/sbin".into(), "/sbin".into()])
-        .any(|d| d.join(tool).is_file())
-}
-
-/// Why the lab cannot run here, if it cannot.
-fn missing_prerequisites() -> Option<String> {
-    // SAFETY: geteuid has no preconditions.
-    if unsafe { libc::geteuid() } != 0 {
-        return Some("not root".into());
-    }
-    let missing: Vec<&str> = TOOLS.iter().copied().filter(|t| !on_path(t)).collect();
-    if !missing.is_empty() {
-        return Some(format!("missing tools: {}", missing.join(" ")));
-    }
-    None
-}
-
-/// Remove namespaces left behind by earlier test processes that were killed.
-fn collect_stale_labs(script: &Path) {
-    let Ok(entries) = std::fs::read_dir("/var/run/netns") else {
-        return;
-    };
-    for e in entries.flatten() {
-        let name = e.file_name().to_string_lossy().into_owned();
-        let Some(pid) = name.strip_prefix("anchord-lab-t") else {
-            continue;
-        };
-        if pid.parse::<u32>().is_ok() && !Path::new(&format!("/proc/{pid}")).exists() {
-            let dir = std::env::temp_dir().join(&name);
-            let _ = lab_script(script, &name, &dir, "down").output();
-        }
-    }
-}
-
-fn start_lab() -> Result<Lab, String> {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/lab/lab.sh");
-    collect_stale_labs(&script);
-    let ns = format!("anchord-lab-t{}", std::process::id());
-    let dir = std::env::temp_dir().join(&ns);
-    *CLEANUP.lock().map_err(|e| e.to_string())? = Some((ns.clone(), dir.clone(), script.clone()));
-    // SAFETY: registering a plain extern "C" function.
-    unsafe { libc::atexit(cleanup_at_exit) };
-    let out = lab_script(&script, &ns, &dir, "up")
-        .output()
-        .map_err(|e| format!("running lab.sh: {e}"))?;
-    if !out.status.success() {
-        return Err(format!(
-            "lab.sh up failed ({}):\n{}",
-            out.status,
-            String::from_utf8_lossy(&out.stderr)
-        ));
-    }
-    Ok(Lab { ns, dir })
-}
-
 /// The shared lab, or `None` when the tests should skip.
 fn lab() -> Option<&'static Lab> {
-    static LAB: OnceLock<Option<Result<Lab, String>>> = OnceLock::new();
-    let state = LAB.get_or_init(|| {
-        let required = std::env::var("ANCHORD_REQUIRE_LAB").is_ok_and(|v| v == "1");
-        if let Some(why) = missing_prerequisites() {
-            if required {
-                return Some(Err(format!("ANCHORD_REQUIRE_LAB=1 but {why}")));
-            }
-            // Straight to fd 2: the test harness captures eprintln!.
-            let _ = writeln!(
-                std::io::stderr(),
-                "lab_real: skipped ({why}; set ANCHORD_REQUIRE_LAB=1 to require)"
-            );
-            return None;
-        }
-        Some(start_lab())
-    });
-    match state {
-        None => None,
-        Some(Ok(lab)) => Some(lab),
-        Some(Err(e)) => panic!("lab unavailable: {e}"),
-    }
+    labkit::shared(|| labkit::Spec {
+        test: "lab_real",
+        what: "lab",
+        script: "tests/lab/lab.sh",
+        ns_prefix: "anchord-lab-t",
+        tools: TOOLS,
+        env: Vec::new(),
+    })
 }
 
 impl Lab {
@@ -313,12 +222,6 @@ impl Lab {
 struct Anchord {
     child: Child,
     log: PathBuf,
-}
-
-/// The binary under test: this build's, or `ANCHORD_LAB_BIN` (e.g. a
-/// release build) when set.
-fn anchord_binary() -> String {
-    std::env::var("ANCHORD_LAB_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_anchord").to_string())
 }
 
 impl Anchord {

@@ -15,11 +15,11 @@
 //! skip with one line on stderr, unless `ANCHORD_REQUIRE_LAB=1`, in which case
 //! they fail. `ANCHORD_LAB_BIN` tests another anchord binary.
 
-use std::io::Write as _;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::sync::{Mutex, OnceLock};
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
+
+mod labkit;
+use labkit::Lab;
 
 const TOOLS: &[&str] = &[
     "ip",
@@ -43,147 +43,18 @@ const TOOLS: &[&str] = &[
 /// Per-case bound on waiting for Postfix (delivery attempt, flush, mailbox).
 const WAIT: Duration = Duration::from_secs(30);
 
-/// Namespace prefix; the suffix is the test process id.
-const NS_PREFIX: &str = "anchord-mail-t";
-
 // --- the lab ---------------------------------------------------------------
 
-struct MailLab {
-    ns: String,
-    dir: PathBuf,
-    script: PathBuf,
-}
-
-/// Details of the lab for the process-exit cleanup hook (statics are never
-/// dropped, so the shared lab is torn down by `atexit`).
-static CLEANUP: Mutex<Option<(String, PathBuf, PathBuf)>> = Mutex::new(None);
-
-extern "C" fn cleanup_at_exit() {
-    let Ok(guard) = CLEANUP.lock() else { return };
-    if let Some((ns, dir, script)) = guard.as_ref() {
-        let _ = script_cmd(script, ns, dir, "down").output();
-    }
-}
-
-/// Tears the lab down if `up` does not get to the end (the test then panics
-/// with the reason; nothing may be left running).
-struct DownOnDrop<'a> {
-    armed: bool,
-    script: &'a Path,
-    ns: &'a str,
-    dir: &'a Path,
-}
-
-impl Drop for DownOnDrop<'_> {
-    fn drop(&mut self) {
-        if self.armed {
-            let _ = script_cmd(self.script, self.ns, self.dir, "down").output();
-        }
-    }
-}
-
-fn anchord_binary() -> String {
-    std::env::var("ANCHORD_LAB_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_anchord").to_string())
-}
-
-fn script_cmd(script: &Path, ns: &str, dir: &Path, cmd: &str) -> Command {
-    let mut c = Command::new(script);
-    c.arg(cmd)
-        .env("LAB_NS", ns)
-        .env("LAB_DIR", dir)
-        .env("ANCHORD_BIN", anchord_binary())
-        .stdin(Stdio::null());
-    c
-}
-
-fn on_path(tool: &str) -> bool {
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    std::env::split_paths(&path)
-        .chain(["/usr/sbin".into(), "/sbin".into()])
-        .any(|d| d.join(tool).is_file())
-}
-
-fn missing_prerequisites() -> Option<String> {
-    // SAFETY: geteuid has no preconditions.
-    if unsafe { libc::geteuid() } != 0 {
-        return Some("not root".into());
-    }
-    let missing: Vec<&str> = TOOLS.iter().copied().filter(|t| !on_path(t)).collect();
-    if !missing.is_empty() {
-        return Some(format!("missing tools: {}", missing.join(" ")));
-    }
-    None
-}
-
-/// Remove mail labs left behind by earlier test processes that were killed.
-fn collect_stale_labs(script: &Path) {
-    let Ok(entries) = std::fs::read_dir("/var/run/netns") else {
-        return;
-    };
-    for e in entries.flatten() {
-        let name = e.file_name().to_string_lossy().into_owned();
-        let Some(pid) = name.strip_prefix(NS_PREFIX) else {
-            continue;
-        };
-        if pid.parse::<u32>().is_ok() && !Path::new(&format!("/proc/{pid}")).exists() {
-            let dir = std::env::temp_dir().join(&name);
-            let _ = script_cmd(script, &name, &dir, "down").output();
-        }
-    }
-}
-
-fn start_lab() -> Result<MailLab, String> {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/maillab/maillab.sh");
-    collect_stale_labs(&script);
-    let ns = format!("{NS_PREFIX}{}", std::process::id());
-    let dir = std::env::temp_dir().join(&ns);
-    *CLEANUP.lock().map_err(|e| e.to_string())? = Some((ns.clone(), dir.clone(), script.clone()));
-    // SAFETY: registering a plain extern "C" function.
-    unsafe { libc::atexit(cleanup_at_exit) };
-    let mut guard = DownOnDrop {
-        armed: true,
-        script: &script,
-        ns: &ns,
-        dir: &dir,
-    };
-    let out = script_cmd(&script, &ns, &dir, "up")
-        .output()
-        .map_err(|e| format!("running maillab.sh: {e}"))?;
-    if !out.status.success() {
-        return Err(format!(
-            "maillab.sh up failed ({}):\n{}",
-            out.status,
-            String::from_utf8_lossy(&out.stderr)
-        ));
-    }
-    guard.armed = false;
-    drop(guard);
-    Ok(MailLab { ns, dir, script })
-}
-
 /// The shared lab, or `None` when the tests should skip.
-fn lab() -> Option<&'static MailLab> {
-    static LAB: OnceLock<Option<Result<MailLab, String>>> = OnceLock::new();
-    let state = LAB.get_or_init(|| {
-        let required = std::env::var("ANCHORD_REQUIRE_LAB").is_ok_and(|v| v == "1");
-        if let Some(why) = missing_prerequisites() {
-            if required {
-                return Some(Err(format!("ANCHORD_REQUIRE_LAB=1 but {why}")));
-            }
-            // Straight to fd 2: the test harness captures eprintln!.
-            let _ = writeln!(
-                std::io::stderr(),
-                "mail_dane: skipped ({why}; set ANCHORD_REQUIRE_LAB=1 to require)"
-            );
-            return None;
-        }
-        Some(start_lab())
-    });
-    match state {
-        None => None,
-        Some(Ok(lab)) => Some(lab),
-        Some(Err(e)) => panic!("mail lab unavailable: {e}"),
-    }
+fn lab() -> Option<&'static Lab> {
+    labkit::shared(|| labkit::Spec {
+        test: "mail_dane",
+        what: "mail lab",
+        script: "tests/maillab/maillab.sh",
+        ns_prefix: "anchord-mail-t",
+        tools: TOOLS,
+        env: vec![("ANCHORD_BIN", labkit::anchord_binary())],
+    })
 }
 
 // --- driving Postfix and reading its log -------------------------------------
@@ -210,7 +81,7 @@ impl Attempt {
     }
 }
 
-impl MailLab {
+impl Lab {
     fn mail_dir(&self) -> PathBuf {
         self.dir.join("mail")
     }
@@ -220,7 +91,7 @@ impl MailLab {
     }
 
     fn run(&self, args: &[&str]) -> std::process::Output {
-        let mut c = script_cmd(&self.script, &self.ns, &self.dir, args[0]);
+        let mut c = self.script_cmd(args[0]);
         c.args(&args[1..]);
         c.output().expect("running maillab.sh")
     }
@@ -349,14 +220,14 @@ fn names(case: &str, domain: &str) -> (String, String) {
 }
 
 /// Send one message and return its first delivery attempt.
-fn deliver(lab: &MailLab, case: &str, domain: &str) -> (String, String, Attempt) {
+fn deliver(lab: &Lab, case: &str, domain: &str) -> (String, String, Attempt) {
     let (rcpt, subject) = names(case, domain);
     lab.send(&rcpt, &subject);
     let first = lab.wait_attempts(&rcpt, 1).remove(0);
     (rcpt, subject, first)
 }
 
-fn assert_sent_verified(lab: &MailLab, a: &Attempt, host: &str, rx: &str, subject: &str) {
+fn assert_sent_verified(lab: &Lab, a: &Attempt, host: &str, rx: &str, subject: &str) {
     assert_eq!(a.status, "sent", "{a:#?}");
     assert!(a.line.contains(&format!("relay={host}[")), "{a:#?}");
     let tls = a
@@ -371,7 +242,7 @@ fn assert_sent_verified(lab: &MailLab, a: &Attempt, host: &str, rx: &str, subjec
 
 /// A message that must not leave the queue: deferred now, still deferred
 /// after a flush, listed by `postqueue -p`, in no mailbox.
-fn assert_stays_queued(lab: &MailLab, rcpt: &str, subject: &str, first: &Attempt) {
+fn assert_stays_queued(lab: &Lab, rcpt: &str, subject: &str, first: &Attempt) {
     assert_eq!(first.status, "deferred", "{first:#?}");
     let again = lab.wait_attempts(rcpt, 2);
     assert!(
