@@ -242,6 +242,14 @@ impl Inner {
                     );
                     Resolution::servfail(res.ede, self.config.dnssec.bogus_ttl)
                 } else if let Some(why) = self.sentinel_refusal(&question.name, &res) {
+                    // Asked for by the client (RFC 8509), not a failure:
+                    // debug, so that probes cannot flood the log.
+                    tracing::debug!(
+                        qname = %question.name,
+                        qtype = %question.qtype,
+                        reason = %why,
+                        "SERVFAIL: root key sentinel"
+                    );
                     ctx.trace.push(TraceEvent::Note(why.clone()));
                     Resolution::servfail(Some(ExtendedError::new(EdeCode::Other, why)), 0)
                 } else {
