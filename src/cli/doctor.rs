@@ -557,6 +557,33 @@ mod tests {
 
     const NOW: u64 = 1_790_000_000; // 2026
 
+    /// Runs every check on the fake `root`, asking `server`, with `postconf`
+    /// printing `out`; also returns the arguments postconf was given.
+    fn checks_on(
+        root: &Path,
+        server: String,
+        out: Option<&'static str>,
+        now_unix: u64,
+        timeout: Duration,
+    ) -> (Vec<Check>, Vec<String>) {
+        let runner = FakeRunner {
+            out,
+            seen: RefCell::new(vec![]),
+        };
+        let args = DoctorArgs {
+            root: root.to_path_buf(),
+            server: Some(server),
+            postconf: "postconf".into(),
+        };
+        let env = Env {
+            runner: &runner,
+            now_unix,
+            timeout,
+        };
+        let checks = run_checks(&args, &env);
+        (checks, runner.seen.into_inner())
+    }
+
     fn by_name<'a>(checks: &'a [Check], name: &str) -> &'a Check {
         checks.iter().find(|c| c.name == name).unwrap()
     }
@@ -582,21 +609,13 @@ mod tests {
         )
         .unwrap();
         let (addr, h) = fake_resolver(true);
-        let runner = FakeRunner {
-            out: Some("dnssec\ndane\n"),
-            seen: RefCell::new(vec![]),
-        };
-        let args = DoctorArgs {
-            root: root.clone(),
-            server: Some(addr.to_string()),
-            postconf: "postconf".into(),
-        };
-        let env = Env {
-            runner: &runner,
-            now_unix: NOW,
-            timeout: Duration::from_secs(2),
-        };
-        let checks = run_checks(&args, &env);
+        let (checks, seen) = checks_on(
+            &root,
+            addr.to_string(),
+            Some("dnssec\ndane\n"),
+            NOW,
+            Duration::from_secs(2),
+        );
         h.join().unwrap();
         for c in &checks {
             assert_eq!(c.status, Status::Ok, "{c:?}");
@@ -607,11 +626,8 @@ mod tests {
             "chroot copy matches /etc/resolv.conf"
         );
         // postconf is pointed at the fake root's configuration.
-        assert_eq!(runner.seen.borrow()[0], "-c");
-        assert_eq!(
-            runner.seen.borrow()[1],
-            root.join("etc/postfix").display().to_string()
-        );
+        assert_eq!(seen[0], "-c");
+        assert_eq!(seen[1], root.join("etc/postfix").display().to_string());
         std::fs::remove_dir_all(&root).unwrap();
     }
 
@@ -636,21 +652,13 @@ mod tests {
         )
         .unwrap();
         let (addr, h) = fake_resolver(false);
-        let runner = FakeRunner {
-            out: Some("enabled\nmay\n"),
-            seen: RefCell::new(vec![]),
-        };
-        let args = DoctorArgs {
-            root: root.clone(),
-            server: Some(addr.to_string()),
-            postconf: "postconf".into(),
-        };
-        let env = Env {
-            runner: &runner,
-            now_unix: 946_684_800, // 2000
-            timeout: Duration::from_secs(2),
-        };
-        let checks = run_checks(&args, &env);
+        let (checks, _) = checks_on(
+            &root,
+            addr.to_string(),
+            Some("enabled\nmay\n"),
+            946_684_800, // 2000
+            Duration::from_secs(2),
+        );
         h.join().unwrap();
         let st = |n: &str| by_name(&checks, n).status;
         assert_eq!(st("resolv.conf nameservers"), Status::Fail);
@@ -708,21 +716,13 @@ mod tests {
         .unwrap();
         // A resolver that never answers: timeout.
         let silent = UdpSocket::bind("127.0.0.1:0").unwrap();
-        let runner = FakeRunner {
-            out: None,
-            seen: RefCell::new(vec![]),
-        };
-        let args = DoctorArgs {
-            root: root.clone(),
-            server: Some(silent.local_addr().unwrap().to_string()),
-            postconf: "postconf".into(),
-        };
-        let env = Env {
-            runner: &runner,
-            now_unix: NOW,
-            timeout: Duration::from_millis(100),
-        };
-        let checks = run_checks(&args, &env);
+        let (checks, _) = checks_on(
+            &root,
+            silent.local_addr().unwrap().to_string(),
+            None,
+            NOW,
+            Duration::from_millis(100),
+        );
         let st = |n: &str| by_name(&checks, n).status;
         assert_eq!(st("resolv.conf nameservers"), Status::Ok);
         assert_eq!(st("resolv.conf trust-ad"), Status::Ok);

@@ -6,9 +6,10 @@
 //! stop (STOPPING=1, exit 0); SIGHUP flushes all caches (`systemctl reload`);
 //! SIGUSR1 logs the counters.
 //!
-//! Memory: on glibc the daemon re-executes itself once at start with its
-//! per-thread malloc caches off (see [`tune_malloc`]), which keeps the
-//! resident size close to the live cache data.
+//! Memory: on glibc the daemon re-executes itself once at start, before it
+//! reads its configuration, with its per-thread malloc caches off (see
+//! [`tune_malloc`]), which keeps the resident size close to the live cache
+//! data.
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -54,20 +55,22 @@ const MALLOC_TUNED_ENV: &str = "ANCHORD_MALLOC_TUNED";
 
 /// Re-executes the daemon with [`MALLOC_TUNABLES`] added to
 /// `GLIBC_TUNABLES`. glibc reads tunables only at program start (the tcache
-/// has no `mallopt`), hence the exec. Must run before any thread is started.
-/// Returns only if nothing was done or the exec failed (then the daemon
-/// simply runs with the default settings).
-fn tune_malloc() {
+/// has no `mallopt`), hence the exec. Must run before any thread is started,
+/// and is called before the configuration is read, so that the file is
+/// parsed once, by the process that runs. Returns only if nothing was done
+/// (`None`) or the exec failed (why, for [`run`] to log once logging is set
+/// up; the daemon then simply runs with the default settings).
+pub fn tune_malloc() -> Option<String> {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     {
         use std::os::unix::process::CommandExt;
         if std::env::var_os(MALLOC_TUNED_ENV).is_some() {
-            return;
+            return None;
         }
         let current = std::env::var("GLIBC_TUNABLES").unwrap_or_default();
         // The operator's own malloc settings win.
         if current.contains("tcache_count") || current.contains("mxfast") {
-            return;
+            return None;
         }
         let tunables = if current.is_empty() {
             MALLOC_TUNABLES.to_string()
@@ -84,8 +87,12 @@ fn tune_malloc() {
             .env("GLIBC_TUNABLES", tunables)
             .env(MALLOC_TUNED_ENV, "1")
             .exec();
-        tracing::warn!("cannot re-execute with malloc tunables ({err}); using the defaults");
+        Some(format!(
+            "cannot re-execute with malloc tunables ({err}); using the defaults"
+        ))
     }
+    #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+    None
 }
 
 /// What stopped the daemon.
@@ -93,9 +100,13 @@ enum Stop {
     Signal(&'static str),
 }
 
-pub fn run(config: Config) -> ExitCode {
+/// Runs the daemon. `malloc_warning`: what [`tune_malloc`] (called first,
+/// before the configuration was read) could not do.
+pub fn run(config: Config, malloc_warning: Option<String>) -> ExitCode {
     init_logging(&config.server.log_level);
-    tune_malloc();
+    if let Some(warning) = malloc_warning {
+        tracing::warn!("{warning}");
+    }
     let clock: SharedClock = Arc::new(SystemClock::new());
     let anchors = match super::trust_anchors(&config, clock.unix_secs()) {
         Ok(a) => a,

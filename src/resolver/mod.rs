@@ -110,6 +110,9 @@ pub(crate) struct Ctx {
     /// Names whose addresses are being resolved, to detect dependency cycles
     /// (ns.a. served by b., whose servers are in a.).
     pending_ns: Mutex<HashSet<Name>>,
+    /// The zone whose servers were asked last, so that a failure without a
+    /// zone of its own (budget, deadline, depth) still says where it was.
+    last_zone: Mutex<Option<Name>>,
 }
 
 pub(crate) struct Inner {
@@ -224,6 +227,7 @@ impl Inner {
             trace,
             depth: AtomicU32::new(0),
             pending_ns: Mutex::new(HashSet::new()),
+            last_zone: Mutex::new(None),
         };
         let result = self
             .resolve_chain(&ctx, &question.name, question.qtype)
@@ -242,6 +246,14 @@ impl Inner {
                     );
                     Resolution::servfail(res.ede, self.config.dnssec.bogus_ttl)
                 } else if let Some(why) = self.sentinel_refusal(&question.name, &res) {
+                    // Asked for by the client (RFC 8509), not a failure:
+                    // debug, so that probes cannot flood the log.
+                    tracing::debug!(
+                        qname = %question.name,
+                        qtype = %question.qtype,
+                        reason = %why,
+                        "SERVFAIL: root key sentinel"
+                    );
                     ctx.trace.push(TraceEvent::Note(why.clone()));
                     Resolution::servfail(Some(ExtendedError::new(EdeCode::Other, why)), 0)
                 } else {
@@ -251,10 +263,12 @@ impl Inner {
                 }
             }
             Err(err) => {
+                let last_zone = ctx.last_zone().map(|z| z.to_string()).unwrap_or_default();
                 tracing::warn!(
                     qname = %question.name,
                     qtype = %question.qtype,
                     reason = %err,
+                    last_zone,
                     "SERVFAIL"
                 );
                 ctx.trace.push(TraceEvent::Note(format!("SERVFAIL: {err}")));
@@ -406,6 +420,21 @@ impl Inner {
 }
 
 impl Ctx {
+    /// Remembers that `zone`'s servers are being asked (for the log).
+    pub(crate) fn asking(&self, zone: &Name) {
+        let mut last = self.last_zone.lock().unwrap_or_else(|p| p.into_inner());
+        if last.as_ref() != Some(zone) {
+            *last = Some(zone.clone());
+        }
+    }
+
+    fn last_zone(&self) -> Option<Name> {
+        self.last_zone
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
     pub(crate) fn enter(&self, name: &Name) -> Result<DepthGuard<'_>, ResolveError> {
         let depth = self.depth.fetch_add(1, Ordering::SeqCst) + 1;
         let guard = DepthGuard { ctx: self };

@@ -77,6 +77,7 @@ impl Inner {
         qtype: RecordType,
         flags: QueryFlags,
     ) -> Result<Message, ExchangeError> {
+        ctx.asking(zone);
         let ip = server.ip();
         let mut transport = Transport::Udp;
         let mut use_edns = !self.infra.view(ip, self.clock.monotonic()).no_edns;
