@@ -159,35 +159,6 @@ async fn glueless_delegation() {
 }
 
 #[tokio::test]
-async fn glueless_ns_address_types_are_looked_up_together() {
-    // Issue 5: independent upstream queries run in parallel. The A and
-    // AAAA of a glueless name server are both asked (not AAAA only after
-    // A failed); with IPv6 off, never AAAA.
-    let asked = |w: &StdWorld, t: RecordType| {
-        w.queries()
-            .iter()
-            .any(|q| q.qname.to_lowercase() == n("ns1.example.net.") && q.qtype == t)
-    };
-    let w = StdWorld::new();
-    let r = resolver(&w, config());
-    assert_answer(
-        &resolve(&r, "www.glueless.example.", RecordType::A).await,
-        "192.0.2.40",
-    );
-    assert!(asked(&w, RecordType::A) && asked(&w, RecordType::AAAA));
-
-    let w = StdWorld::new();
-    let mut c = config();
-    c.upstream.ipv6 = false;
-    let r = resolver(&w, c);
-    assert_answer(
-        &resolve(&r, "www.glueless.example.", RecordType::A).await,
-        "192.0.2.40",
-    );
-    assert!(asked(&w, RecordType::A) && !asked(&w, RecordType::AAAA));
-}
-
-#[tokio::test]
 async fn delegation_is_cached_for_the_next_query() {
     let w = StdWorld::new();
     let r = resolver(&w, config());

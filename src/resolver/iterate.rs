@@ -761,22 +761,9 @@ impl Inner {
         if up.ipv6 {
             types.push(RecordType::AAAA);
         }
-        // The A and AAAA lookups are independent: run them concurrently
-        // (as Unbound fetches both target types), so a name server whose
-        // IPv4 side is slow or broken costs one lookup time, not two.
-        let lookup =
-            |rtype: RecordType| async move { (rtype, self.resolve_chain(ctx, ns, rtype).await) };
-        let results = match types.as_slice() {
-            [a, b] => {
-                let (x, y) = tokio::join!(lookup(*a), lookup(*b));
-                vec![x, y]
-            }
-            [a] => vec![lookup(*a).await],
-            _ => Vec::new(),
-        };
         let mut out = Vec::new();
-        for (rtype, result) in results {
-            match result {
+        for rtype in types {
+            match self.resolve_chain(ctx, ns, rtype).await {
                 Ok(chain) => {
                     out.extend(chain.answer_records().iter().filter_map(|r| match &r.data {
                         RData::A(a) => Some(IpAddr::V4(a.0)),
@@ -788,6 +775,10 @@ impl Inner {
                 Err(e) => ctx
                     .trace
                     .push(TraceEvent::Note(format!("{ns} {rtype}: {e}"))),
+            }
+            if !out.is_empty() {
+                // One family is enough to reach the server.
+                break;
             }
         }
         Ok(out)
