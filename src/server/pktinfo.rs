@@ -68,16 +68,26 @@ impl Control {
 pub(crate) unsafe fn local_from_cmsgs(msg: &libc::msghdr) -> Option<Local> {
     let mut local = None;
     // SAFETY (caller): CMSG_* walk the control buffer the kernel filled,
-    // bounded by msg_controllen; data is read unaligned.
+    // bounded by msg_controllen; data is read unaligned, and only from a
+    // message whose cmsg_len covers it: the kernel cuts a message that does
+    // not fit (MSG_CTRUNC) to the space left, so a short cmsg_len at the
+    // end of the buffer would otherwise let the read run past it.
+    let fits = |h: &libc::cmsghdr, size: usize| h.cmsg_len >= libc::CMSG_LEN(size as u32) as _;
     let mut c = libc::CMSG_FIRSTHDR(msg);
     while !c.is_null() {
         let h = &*c;
-        if h.cmsg_level == libc::IPPROTO_IP && h.cmsg_type == libc::IP_PKTINFO {
+        if h.cmsg_level == libc::IPPROTO_IP
+            && h.cmsg_type == libc::IP_PKTINFO
+            && fits(h, size_of::<libc::in_pktinfo>())
+        {
             let info: libc::in_pktinfo = std::ptr::read_unaligned(libc::CMSG_DATA(c).cast());
             local = Some(Local::V4 {
                 addr: Ipv4Addr::from(u32::from_be(info.ipi_addr.s_addr)),
             });
-        } else if h.cmsg_level == libc::IPPROTO_IPV6 && h.cmsg_type == libc::IPV6_PKTINFO {
+        } else if h.cmsg_level == libc::IPPROTO_IPV6
+            && h.cmsg_type == libc::IPV6_PKTINFO
+            && fits(h, size_of::<libc::in6_pktinfo>())
+        {
             let info: libc::in6_pktinfo = std::ptr::read_unaligned(libc::CMSG_DATA(c).cast());
             local = Some(Local::V6 {
                 addr: Ipv6Addr::from(info.ipi6_addr.s6_addr),
