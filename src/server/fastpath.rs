@@ -168,6 +168,8 @@ impl Handler {
         let v = match query::parse(packet) {
             Ok(v) => v,
             Err(Reject::Drop) => {
+                // Debug level: a flood of garbage must not flood the log.
+                tracing::debug!(%client, len = packet.len(), "dropped: runt or a response (QR=1)");
                 bump(&self.stats.dropped);
                 return FastPath::Drop;
             }
