@@ -296,7 +296,13 @@ impl Handler {
     }
 
     async fn resolve_and_store(&self, q: &ParsedQuery) -> Shared {
-        let name = Name::read(&mut BinDecoder::new(&q.key.name)).ok()?;
+        let name = match Name::read(&mut BinDecoder::new(&q.key.name)) {
+            Ok(n) => n,
+            Err(e) => {
+                tracing::warn!(error = %e, client = %q.client, "SERVFAIL: query name not decodable");
+                return None;
+            }
+        };
         let qtype = RecordType::from(q.key.qtype);
         let question = Question {
             name: name.clone(),
@@ -314,13 +320,21 @@ impl Handler {
         .await
         {
             Ok(r) => r,
-            Err(_) => Resolution::servfail(
-                Some(ExtendedError::new(
-                    EdeCode::NoReachableAuthority,
-                    "resolution timed out",
-                )),
-                0,
-            ),
+            Err(_) => {
+                tracing::warn!(
+                    name = %name,
+                    ?qtype,
+                    timeout_ms = self.resolve_timeout.as_millis(),
+                    "SERVFAIL: resolution timed out"
+                );
+                Resolution::servfail(
+                    Some(ExtendedError::new(
+                        EdeCode::NoReachableAuthority,
+                        "resolution timed out",
+                    )),
+                    0,
+                )
+            }
         };
         let now = self.clock.unix_secs();
         let ttl = self.cache.storing_ttl(&res);
@@ -335,7 +349,7 @@ impl Handler {
         ) {
             Ok(s) => s,
             Err(e) => {
-                tracing::warn!(error = %e, name = %name, "cannot encode response");
+                tracing::warn!(error = %e, name = %name, "SERVFAIL: cannot encode response");
                 let fail = Resolution::servfail(
                     Some(ExtendedError::new(
                         EdeCode::Other,
@@ -343,7 +357,13 @@ impl Handler {
                     )),
                     0,
                 );
-                StoredAnswer::build(&name, qtype, q.key.qclass, &fail, false, now, 0).ok()?
+                match StoredAnswer::build(&name, qtype, q.key.qclass, &fail, false, now, 0) {
+                    Ok(s) => s,
+                    Err(e) => {
+                        tracing::warn!(error = %e, name = %name, "cannot encode SERVFAIL either");
+                        return None;
+                    }
+                }
             }
         };
         let stored = Arc::new(stored);
