@@ -187,7 +187,7 @@ impl Handler {
                 return self.error(&header, rcode, question, edns);
             }
         };
-        let question = packet.get(12..12 + v.qname.len() + 4);
+        let question = Some(v.question);
         if !self.acl.allows(client) {
             return self.error(&v.header, RCODE_REFUSED, question, v.edns);
         }
@@ -203,8 +203,12 @@ impl Handler {
             // RFC 6891 §6.1.1: OPT is a pseudo-RR, never a question type.
             (_, QTYPE_OPT) => return self.error(&v.header, RCODE_FORMERR, question, v.edns),
             (_, QTYPE_ANY) => {
-                let q = question.unwrap_or(&[]);
-                return FastPath::Answer(any_response(&v.header, q, v.edns, self.edns_size));
+                return FastPath::Answer(any_response(
+                    &v.header,
+                    v.question,
+                    v.edns,
+                    self.edns_size,
+                ));
             }
             _ => {}
         }
