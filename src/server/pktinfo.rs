@@ -60,6 +60,16 @@ impl Control {
     }
 }
 
+// The SAFETY argument of `set_source` (and the kernel's room for a received
+// pktinfo) rests on this: one pktinfo message of either family fits.
+// SAFETY: CMSG_SPACE is pure arithmetic on its argument.
+const _: () = assert!(
+    unsafe { libc::CMSG_SPACE(size_of::<libc::in6_pktinfo>() as u32) } as usize
+        <= size_of::<Control>()
+        && unsafe { libc::CMSG_SPACE(size_of::<libc::in_pktinfo>() as u32) } as usize
+            <= size_of::<Control>()
+);
+
 /// The destination address from the control messages of a received `msg`.
 ///
 /// # Safety
@@ -117,9 +127,10 @@ pub(crate) fn set_source(msg: &mut libc::msghdr, control: &mut Control, local: L
         ),
     };
     // SAFETY: CMSG_* compute sizes and write one header plus its data
-    // inside `control`, which is larger than CMSG_SPACE of either struct
-    // (checked by the null test: CMSG_FIRSTHDR is null when
-    // msg_controllen is below one header).
+    // inside `control`, which is at least CMSG_SPACE of either struct
+    // (asserted at compile time next to `Control`); msg_controllen is that
+    // space, so CMSG_FIRSTHDR returns the start of `control` (the null test
+    // is only a guard).
     unsafe {
         msg.msg_controllen = libc::CMSG_SPACE(size as u32) as _;
         let c = libc::CMSG_FIRSTHDR(msg);
