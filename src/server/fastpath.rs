@@ -22,7 +22,9 @@ use crate::server::acl::Acl;
 use crate::server::query::{
     self, Edns, HeaderInfo, QueryView, Reject, RCODE_FORMERR, RCODE_REFUSED, RCODE_SERVFAIL,
 };
-use crate::server::response::{any_response, error_response, opt_for, response_limit};
+use crate::server::response::{
+    any_response_into, error_response, error_response_into, opt_for, response_limit,
+};
 use crate::server::stats::{bump, Stats};
 
 const QTYPE_OPT: u16 = 41;
@@ -34,7 +36,7 @@ const QCLASS_IN: u16 = 1;
 /// What the fast path decided for one packet.
 #[derive(Debug)]
 pub enum FastPath {
-    /// Send these bytes back.
+    /// Send these bytes back (`fast_path` only).
     Answer(Vec<u8>),
     /// Send back the bytes written into the caller's buffer
     /// (`fast_path_into` only).
@@ -136,9 +138,17 @@ impl Handler {
         self.cache.clone()
     }
 
-    fn error(&self, h: &HeaderInfo, rcode: u16, q: Option<&[u8]>, e: Option<Edns>) -> FastPath {
+    fn error(
+        &self,
+        out: &mut Vec<u8>,
+        h: &HeaderInfo,
+        rcode: u16,
+        q: Option<&[u8]>,
+        e: Option<Edns>,
+    ) -> FastPath {
         self.stats.count_rcode((rcode & 0x0F) as u8);
-        FastPath::Answer(error_response(h, rcode, q, e, self.edns_size))
+        error_response_into(out, h, rcode, q, e, self.edns_size);
+        FastPath::Written
     }
 
     /// Answers `packet` from `client` if it can be answered without the
@@ -151,9 +161,9 @@ impl Handler {
         }
     }
 
-    /// Like [`Handler::fast_path`], but a cache hit is rendered into `out`
-    /// (returning [`FastPath::Written`]): with a reused buffer, a hit
-    /// allocates nothing.
+    /// Like [`Handler::fast_path`], but every immediate answer (a cache hit,
+    /// an error, the ANY answer) is written into `out` (returning
+    /// [`FastPath::Written`]): with a reused buffer, none allocates.
     pub fn fast_path_into(
         &self,
         packet: &[u8],
@@ -184,31 +194,27 @@ impl Handler {
                 } else {
                     RCODE_REFUSED
                 };
-                return self.error(&header, rcode, question, edns);
+                return self.error(out, &header, rcode, question, edns);
             }
         };
         let question = Some(v.question);
         if !self.acl.allows(client) {
-            return self.error(&v.header, RCODE_REFUSED, question, v.edns);
+            return self.error(out, &v.header, RCODE_REFUSED, question, v.edns);
         }
         match (v.qclass, v.qtype) {
             // We only serve the Internet class.
             (c, _) if c != QCLASS_IN => {
-                return self.error(&v.header, RCODE_REFUSED, question, v.edns)
+                return self.error(out, &v.header, RCODE_REFUSED, question, v.edns)
             }
             // Zone transfers are for authoritative servers.
             (_, QTYPE_AXFR | QTYPE_IXFR) => {
-                return self.error(&v.header, RCODE_REFUSED, question, v.edns)
+                return self.error(out, &v.header, RCODE_REFUSED, question, v.edns)
             }
             // RFC 6891 §6.1.1: OPT is a pseudo-RR, never a question type.
-            (_, QTYPE_OPT) => return self.error(&v.header, RCODE_FORMERR, question, v.edns),
+            (_, QTYPE_OPT) => return self.error(out, &v.header, RCODE_FORMERR, question, v.edns),
             (_, QTYPE_ANY) => {
-                return FastPath::Answer(any_response(
-                    &v.header,
-                    v.question,
-                    v.edns,
-                    self.edns_size,
-                ));
+                any_response_into(out, &v.header, v.question, v.edns, self.edns_size);
+                return FastPath::Written;
             }
             _ => {}
         }

@@ -131,6 +131,8 @@ fn answer(
     };
     match handler.fast_path_into(packet, client, false, out) {
         FastPath::Written => batch.queue(i),
+        // Not produced by `fast_path_into` (it writes into `out`); handled
+        // all the same so the match stays total.
         FastPath::Answer(resp) => {
             out.clear();
             out.extend_from_slice(&resp);
