@@ -194,10 +194,14 @@ impl Batch {
         let n = usize::try_from(n).unwrap_or(0).min(BATCH);
         for (i, hdr) in hdrs.iter().enumerate().take(n) {
             let m = &hdr.msg_hdr;
-            let name = self.names.get(i).copied();
+            // `names` is reused from call to call: a datagram without a
+            // sender address (msg_namelen 0, impossible on an IP socket)
+            // must not be answered to the previous sender still stored there.
+            let name = self.names.get(i).copied().filter(|_| m.msg_namelen > 0);
             let peer = name.and_then(|s| {
                 // SAFETY: the kernel wrote the sender's address into `s` and
-                // its length into msg_namelen (at most the storage's size).
+                // its length into msg_namelen (at most the storage's size,
+                // since it copies from a kernel sockaddr_storage).
                 unsafe { SockAddr::new(s, m.msg_namelen) }.as_socket()
             });
             if let Some(l) = self.name_lens.get_mut(i) {

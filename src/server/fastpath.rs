@@ -22,7 +22,9 @@ use crate::server::acl::Acl;
 use crate::server::query::{
     self, Edns, HeaderInfo, QueryView, Reject, RCODE_FORMERR, RCODE_REFUSED, RCODE_SERVFAIL,
 };
-use crate::server::response::{any_response, error_response, opt_for, response_limit};
+use crate::server::response::{
+    any_response_into, error_response, error_response_into, opt_for, response_limit,
+};
 use crate::server::stats::{bump, Stats};
 
 const QTYPE_OPT: u16 = 41;
@@ -34,7 +36,7 @@ const QCLASS_IN: u16 = 1;
 /// What the fast path decided for one packet.
 #[derive(Debug)]
 pub enum FastPath {
-    /// Send these bytes back.
+    /// Send these bytes back (`fast_path` only).
     Answer(Vec<u8>),
     /// Send back the bytes written into the caller's buffer
     /// (`fast_path_into` only).
@@ -136,9 +138,17 @@ impl Handler {
         self.cache.clone()
     }
 
-    fn error(&self, h: &HeaderInfo, rcode: u16, q: Option<&[u8]>, e: Option<Edns>) -> FastPath {
+    fn error(
+        &self,
+        out: &mut Vec<u8>,
+        h: &HeaderInfo,
+        rcode: u16,
+        q: Option<&[u8]>,
+        e: Option<Edns>,
+    ) -> FastPath {
         self.stats.count_rcode((rcode & 0x0F) as u8);
-        FastPath::Answer(error_response(h, rcode, q, e, self.edns_size))
+        error_response_into(out, h, rcode, q, e, self.edns_size);
+        FastPath::Written
     }
 
     /// Answers `packet` from `client` if it can be answered without the
@@ -151,9 +161,9 @@ impl Handler {
         }
     }
 
-    /// Like [`Handler::fast_path`], but a cache hit is rendered into `out`
-    /// (returning [`FastPath::Written`]): with a reused buffer, a hit
-    /// allocates nothing.
+    /// Like [`Handler::fast_path`], but every immediate answer (a cache hit,
+    /// an error, the ANY answer) is written into `out` (returning
+    /// [`FastPath::Written`]): with a reused buffer, none allocates.
     pub fn fast_path_into(
         &self,
         packet: &[u8],
@@ -168,6 +178,8 @@ impl Handler {
         let v = match query::parse(packet) {
             Ok(v) => v,
             Err(Reject::Drop) => {
+                // Debug level: a flood of garbage must not flood the log.
+                tracing::debug!(%client, len = packet.len(), "dropped: runt or a response (QR=1)");
                 bump(&self.stats.dropped);
                 return FastPath::Drop;
             }
@@ -182,27 +194,27 @@ impl Handler {
                 } else {
                     RCODE_REFUSED
                 };
-                return self.error(&header, rcode, question, edns);
+                return self.error(out, &header, rcode, question, edns);
             }
         };
-        let question = packet.get(12..12 + v.qname.len() + 4);
+        let question = Some(v.question);
         if !self.acl.allows(client) {
-            return self.error(&v.header, RCODE_REFUSED, question, v.edns);
+            return self.error(out, &v.header, RCODE_REFUSED, question, v.edns);
         }
         match (v.qclass, v.qtype) {
             // We only serve the Internet class.
             (c, _) if c != QCLASS_IN => {
-                return self.error(&v.header, RCODE_REFUSED, question, v.edns)
+                return self.error(out, &v.header, RCODE_REFUSED, question, v.edns)
             }
             // Zone transfers are for authoritative servers.
             (_, QTYPE_AXFR | QTYPE_IXFR) => {
-                return self.error(&v.header, RCODE_REFUSED, question, v.edns)
+                return self.error(out, &v.header, RCODE_REFUSED, question, v.edns)
             }
             // RFC 6891 §6.1.1: OPT is a pseudo-RR, never a question type.
-            (_, QTYPE_OPT) => return self.error(&v.header, RCODE_FORMERR, question, v.edns),
+            (_, QTYPE_OPT) => return self.error(out, &v.header, RCODE_FORMERR, question, v.edns),
             (_, QTYPE_ANY) => {
-                let q = question.unwrap_or(&[]);
-                return FastPath::Answer(any_response(&v.header, q, v.edns, self.edns_size));
+                any_response_into(out, &v.header, v.question, v.edns, self.edns_size);
+                return FastPath::Written;
             }
             _ => {}
         }
@@ -294,7 +306,13 @@ impl Handler {
     }
 
     async fn resolve_and_store(&self, q: &ParsedQuery) -> Shared {
-        let name = Name::read(&mut BinDecoder::new(&q.key.name)).ok()?;
+        let name = match Name::read(&mut BinDecoder::new(&q.key.name)) {
+            Ok(n) => n,
+            Err(e) => {
+                tracing::warn!(error = %e, client = %q.client, "SERVFAIL: query name not decodable");
+                return None;
+            }
+        };
         let qtype = RecordType::from(q.key.qtype);
         let question = Question {
             name: name.clone(),
@@ -312,13 +330,21 @@ impl Handler {
         .await
         {
             Ok(r) => r,
-            Err(_) => Resolution::servfail(
-                Some(ExtendedError::new(
-                    EdeCode::NoReachableAuthority,
-                    "resolution timed out",
-                )),
-                0,
-            ),
+            Err(_) => {
+                tracing::warn!(
+                    name = %name,
+                    ?qtype,
+                    timeout_ms = self.resolve_timeout.as_millis(),
+                    "SERVFAIL: resolution timed out"
+                );
+                Resolution::servfail(
+                    Some(ExtendedError::new(
+                        EdeCode::NoReachableAuthority,
+                        "resolution timed out",
+                    )),
+                    0,
+                )
+            }
         };
         let now = self.clock.unix_secs();
         let ttl = self.cache.storing_ttl(&res);
@@ -333,7 +359,7 @@ impl Handler {
         ) {
             Ok(s) => s,
             Err(e) => {
-                tracing::warn!(error = %e, name = %name, "cannot encode response");
+                tracing::warn!(error = %e, name = %name, "SERVFAIL: cannot encode response");
                 let fail = Resolution::servfail(
                     Some(ExtendedError::new(
                         EdeCode::Other,
@@ -341,7 +367,13 @@ impl Handler {
                     )),
                     0,
                 );
-                StoredAnswer::build(&name, qtype, q.key.qclass, &fail, false, now, 0).ok()?
+                match StoredAnswer::build(&name, qtype, q.key.qclass, &fail, false, now, 0) {
+                    Ok(s) => s,
+                    Err(e) => {
+                        tracing::warn!(error = %e, name = %name, "cannot encode SERVFAIL either");
+                        return None;
+                    }
+                }
             }
         };
         let stored = Arc::new(stored);

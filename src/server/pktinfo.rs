@@ -60,6 +60,16 @@ impl Control {
     }
 }
 
+// The SAFETY argument of `set_source` (and the kernel's room for a received
+// pktinfo) rests on this: one pktinfo message of either family fits.
+// SAFETY: CMSG_SPACE is pure arithmetic on its argument.
+const _: () = assert!(
+    unsafe { libc::CMSG_SPACE(size_of::<libc::in6_pktinfo>() as u32) } as usize
+        <= size_of::<Control>()
+        && unsafe { libc::CMSG_SPACE(size_of::<libc::in_pktinfo>() as u32) } as usize
+            <= size_of::<Control>()
+);
+
 /// The destination address from the control messages of a received `msg`.
 ///
 /// # Safety
@@ -68,16 +78,26 @@ impl Control {
 pub(crate) unsafe fn local_from_cmsgs(msg: &libc::msghdr) -> Option<Local> {
     let mut local = None;
     // SAFETY (caller): CMSG_* walk the control buffer the kernel filled,
-    // bounded by msg_controllen; data is read unaligned.
+    // bounded by msg_controllen; data is read unaligned, and only from a
+    // message whose cmsg_len covers it: the kernel cuts a message that does
+    // not fit (MSG_CTRUNC) to the space left, so a short cmsg_len at the
+    // end of the buffer would otherwise let the read run past it.
+    let fits = |h: &libc::cmsghdr, size: usize| h.cmsg_len >= libc::CMSG_LEN(size as u32) as _;
     let mut c = libc::CMSG_FIRSTHDR(msg);
     while !c.is_null() {
         let h = &*c;
-        if h.cmsg_level == libc::IPPROTO_IP && h.cmsg_type == libc::IP_PKTINFO {
+        if h.cmsg_level == libc::IPPROTO_IP
+            && h.cmsg_type == libc::IP_PKTINFO
+            && fits(h, size_of::<libc::in_pktinfo>())
+        {
             let info: libc::in_pktinfo = std::ptr::read_unaligned(libc::CMSG_DATA(c).cast());
             local = Some(Local::V4 {
                 addr: Ipv4Addr::from(u32::from_be(info.ipi_addr.s_addr)),
             });
-        } else if h.cmsg_level == libc::IPPROTO_IPV6 && h.cmsg_type == libc::IPV6_PKTINFO {
+        } else if h.cmsg_level == libc::IPPROTO_IPV6
+            && h.cmsg_type == libc::IPV6_PKTINFO
+            && fits(h, size_of::<libc::in6_pktinfo>())
+        {
             let info: libc::in6_pktinfo = std::ptr::read_unaligned(libc::CMSG_DATA(c).cast());
             local = Some(Local::V6 {
                 addr: Ipv6Addr::from(info.ipi6_addr.s6_addr),
@@ -107,9 +127,10 @@ pub(crate) fn set_source(msg: &mut libc::msghdr, control: &mut Control, local: L
         ),
     };
     // SAFETY: CMSG_* compute sizes and write one header plus its data
-    // inside `control`, which is larger than CMSG_SPACE of either struct
-    // (checked by the null test: CMSG_FIRSTHDR is null when
-    // msg_controllen is below one header).
+    // inside `control`, which is at least CMSG_SPACE of either struct
+    // (asserted at compile time next to `Control`); msg_controllen is that
+    // space, so CMSG_FIRSTHDR returns the start of `control` (the null test
+    // is only a guard).
     unsafe {
         msg.msg_controllen = libc::CMSG_SPACE(size as u32) as _;
         let c = libc::CMSG_FIRSTHDR(msg);

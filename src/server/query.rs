@@ -34,6 +34,8 @@ pub struct QueryView<'a> {
     pub header: HeaderInfo,
     /// The qname as the client wrote it.
     pub qname: &'a [u8],
+    /// The question section (qname, qtype, qclass) as the client wrote it.
+    pub question: &'a [u8],
     /// The qname lowercased (ASCII, RFC 4343), first `qname.len()` bytes used.
     pub lower: [u8; MAX_NAME],
     pub qtype: u16,
@@ -164,10 +166,13 @@ pub fn parse(p: &[u8]) -> Result<QueryView<'_>, Reject<'_>> {
         return err(RCODE_FORMERR, None, None);
     };
     let qend = HEADER_LEN + qlen;
-    let (Some(qtype), Some(qclass)) = (u16_at(p, qend), u16_at(p, qend + 2)) else {
+    let (Some(question), Some(qtype), Some(qclass)) = (
+        p.get(HEADER_LEN..qend + 4),
+        u16_at(p, qend),
+        u16_at(p, qend + 2),
+    ) else {
         return err(RCODE_FORMERR, None, None);
     };
-    let question = p.get(HEADER_LEN..qend + 4);
     let qname = p.get(HEADER_LEN..qend).unwrap_or(&[]);
     // Skip answer and authority (normally empty in a query), then look for
     // the OPT RR in the additional section. Each RR consumes at least 11
@@ -176,19 +181,19 @@ pub fn parse(p: &[u8]) -> Result<QueryView<'_>, Reject<'_>> {
     for _ in 0..(u32::from(an) + u32::from(ns)) {
         match skip_rr(p, pos) {
             Some((.., next)) => pos = next,
-            None => return err(RCODE_FORMERR, question, None),
+            None => return err(RCODE_FORMERR, Some(question), None),
         }
     }
     let mut edns: Option<Edns> = None;
     for _ in 0..ar {
         let Some((rtype, class, ttl, root, next)) = skip_rr(p, pos) else {
-            return err(RCODE_FORMERR, question, edns);
+            return err(RCODE_FORMERR, Some(question), edns);
         };
         if rtype == OPT_TYPE {
             // RFC 6891 §6.1.1: more than one OPT, or an OPT not owned by
             // the root, is FORMERR.
             if edns.is_some() || !root {
-                return err(RCODE_FORMERR, question, None);
+                return err(RCODE_FORMERR, Some(question), None);
             }
             edns = Some(Edns {
                 udp_size: class,
@@ -201,12 +206,13 @@ pub fn parse(p: &[u8]) -> Result<QueryView<'_>, Reject<'_>> {
     if let Some(e) = edns {
         // RFC 6891 §6.1.3: a version we do not implement gets BADVERS.
         if e.version > 0 {
-            return err(RCODE_BADVERS, question, edns);
+            return err(RCODE_BADVERS, Some(question), edns);
         }
     }
     Ok(QueryView {
         header,
         qname,
+        question,
         lower,
         qtype,
         qclass,

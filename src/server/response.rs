@@ -55,24 +55,45 @@ pub fn error_response(
     ours: u16,
 ) -> Vec<u8> {
     let mut out = Vec::with_capacity(HEADER_LEN + question.map_or(0, <[u8]>::len) + 11);
+    error_response_into(&mut out, h, rcode, question, edns, ours);
+    out
+}
+
+/// [`error_response`] written into `out` (cleared first), so the UDP
+/// listener's reused per-slot buffer serves errors without allocating.
+pub fn error_response_into(
+    out: &mut Vec<u8>,
+    h: &HeaderInfo,
+    rcode: u16,
+    question: Option<&[u8]>,
+    edns: Option<Edns>,
+    ours: u16,
+) {
+    out.clear();
     let qd = u16::from(question.is_some());
     let opt = opt_for(edns, ours);
-    header(&mut out, h, rcode, qd, 0, u16::from(opt.is_some()));
+    header(out, h, rcode, qd, 0, u16::from(opt.is_some()));
     if let Some(q) = question {
         out.extend_from_slice(q);
     }
     if let Some(o) = opt {
-        push_opt(&mut out, o, (rcode >> 4) as u8, None);
+        push_opt(out, o, (rcode >> 4) as u8, None);
     }
-    out
 }
 
 /// RFC 8482 §4.2: answer qtype ANY with one synthesized HINFO RRset
-/// ("RFC8482", "") instead of everything we hold.
-pub fn any_response(h: &HeaderInfo, question: &[u8], edns: Option<Edns>, ours: u16) -> Vec<u8> {
-    let mut out = Vec::with_capacity(HEADER_LEN + question.len() + 32);
+/// ("RFC8482", "") instead of everything we hold; written into `out`
+/// (cleared first).
+pub fn any_response_into(
+    out: &mut Vec<u8>,
+    h: &HeaderInfo,
+    question: &[u8],
+    edns: Option<Edns>,
+    ours: u16,
+) {
+    out.clear();
     let opt = opt_for(edns, ours);
-    header(&mut out, h, 0, 1, 1, u16::from(opt.is_some()));
+    header(out, h, 0, 1, 1, u16::from(opt.is_some()));
     out.extend_from_slice(question);
     // Owner: a pointer to the question name at offset 12 (RFC 1035 §4.1.4).
     out.extend_from_slice(&[0xC0, 0x0C]);
@@ -85,7 +106,6 @@ pub fn any_response(h: &HeaderInfo, question: &[u8], edns: Option<Edns>, ours: u
     out.extend_from_slice(cpu);
     out.push(0); // empty OS string
     if let Some(o) = opt {
-        push_opt(&mut out, o, 0, None);
+        push_opt(out, o, 0, None);
     }
-    out
 }

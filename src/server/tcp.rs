@@ -56,6 +56,7 @@ pub async fn serve_tcp(listener: Arc<TcpListener>, handler: Arc<Handler>, settin
         };
         // Over the cap: close at once (RFC 7766 §6.2.2 lets servers limit).
         let Ok(permit) = settings.connections.clone().try_acquire_owned() else {
+            tracing::debug!(%peer, "tcp: connection closed: at tcp_max_connections");
             drop(stream);
             continue;
         };
@@ -80,6 +81,7 @@ async fn connection(
     let writer = tokio::spawn(async move {
         while let Some(msg) = rx.recv().await {
             let Ok(len) = u16::try_from(msg.len()) else {
+                tracing::warn!(len = msg.len(), "tcp: dropped a response too long to frame");
                 continue;
             };
             let mut framed = Vec::with_capacity(msg.len() + 2);

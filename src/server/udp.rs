@@ -15,7 +15,7 @@ use tokio::io::Interest;
 use tokio::net::UdpSocket;
 use tokio::sync::Semaphore;
 
-use crate::server::batch::{Batch, BATCH};
+use crate::server::batch::{Batch, BATCH, SLOT};
 use crate::server::fastpath::{FastPath, Handler};
 use crate::server::pktinfo::{self, Local};
 use crate::server::stats::{bump, Stats};
@@ -114,12 +114,14 @@ fn answer(
 ) {
     let meta = batch.meta(i);
     let Some(client) = meta.peer else {
+        tracing::debug!("udp: dropped a datagram without an IP sender address");
         bump(&handler.stats().dropped);
         return;
     };
     if meta.truncated {
         // Longer than any real query (see batch::SLOT): we do not have the
         // whole message, so we cannot parse it; drop it like garbage.
+        tracing::debug!(%client, "udp: dropped a datagram longer than {SLOT} bytes");
         bump(&handler.stats().queries);
         bump(&handler.stats().dropped);
         return;
@@ -129,6 +131,8 @@ fn answer(
     };
     match handler.fast_path_into(packet, client, false, out) {
         FastPath::Written => batch.queue(i),
+        // Not produced by `fast_path_into` (it writes into `out`); handled
+        // all the same so the match stays total.
         FastPath::Answer(resp) => {
             out.clear();
             out.extend_from_slice(&resp);
@@ -139,6 +143,7 @@ fn answer(
             // Bounded in-flight resolutions: beyond the cap, drop (the
             // client retries) instead of growing without limit.
             let Ok(permit) = misses.clone().try_acquire_owned() else {
+                tracing::debug!(%client, "udp: dropped a miss: too many resolutions in flight");
                 bump(&handler.stats().dropped);
                 return;
             };
