@@ -230,6 +230,13 @@ impl<'a> Nsec3Entry<'a> {
         self.rdata.type_set().contains(t)
     }
 
+    /// RFC 6840 §4.1: the NSEC3 of a delegation point seen from the parent
+    /// (NS set, SOA clear), which denies nothing but DS there and nothing
+    /// below it.
+    pub fn is_parent_side(&self) -> bool {
+        self.has(RecordType::NS) && !self.has(RecordType::SOA)
+    }
+
     /// The Opt-Out flag.
     pub fn opt_out(&self) -> bool {
         self.rdata.opt_out()
@@ -548,7 +555,7 @@ pub fn prove_nodata(
             };
         };
         check_bitmap(e, qname, qtype)?;
-        if e.has(RecordType::NS) && !e.has(RecordType::SOA) {
+        if e.is_parent_side() {
             return Err(Nsec3Error::AncestorDelegation {
                 owner: Box::new(qname.clone()),
                 name: Box::new(qname.clone()),
@@ -609,7 +616,7 @@ pub fn prove_wildcard_nodata(
                 })?;
         check_bitmap(e, &wildcard, qtype)?;
         // RFC 6840 §4.1: a parent-side NSEC3 denies nothing but DS.
-        if qtype != RecordType::DS && e.has(RecordType::NS) && !e.has(RecordType::SOA) {
+        if qtype != RecordType::DS && e.is_parent_side() {
             return Err(Nsec3Error::AncestorDelegation {
                 owner: Box::new(wildcard.clone()),
                 name: Box::new(qname.clone()),
