@@ -140,16 +140,10 @@ pub fn name_eq(a: &Name, b: &Name) -> bool {
     canonical_cmp(a, b) == Ordering::Equal
 }
 
-/// True if `name` is `ancestor` or below it.
+/// True if `name` is `ancestor` or below it (labels compared
+/// case-insensitively, RFC 4343; hickory's `zone_of` does exactly that).
 pub fn is_at_or_below(name: &Name, ancestor: &Name) -> bool {
-    let n = name.iter().count();
-    let a = ancestor.iter().count();
-    n >= a
-        && name
-            .iter()
-            .rev()
-            .zip(ancestor.iter().rev())
-            .all(|(x, y)| x.eq_ignore_ascii_case(y))
+    ancestor.zone_of(name)
 }
 
 /// True if `name` is strictly below `ancestor`.
