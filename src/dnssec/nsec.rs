@@ -162,6 +162,21 @@ pub fn common_ancestor(a: &Name, b: &Name) -> Name {
     a.trim_to(shared)
 }
 
+/// The closest encloser claimed by a wildcard expansion: `qname` cut to
+/// the RRSIG's `rrsig_labels` labels, if that makes `qname` an expansion
+/// (fewer labels than `qname`, RFC 4035 §5.3.4). A literal `*` owner with
+/// labels = count - 1 is the wildcard itself, not an expansion (RFC 4035
+/// §5.3.2 does not count the `*` label). Shared by the NSEC and NSEC3
+/// wildcard-answer proofs.
+pub(super) fn wildcard_source(qname: &Name, rrsig_labels: u8) -> Option<Name> {
+    let qlabels = qname.iter().count();
+    let labels = usize::from(rrsig_labels);
+    if labels >= qlabels || qname.is_wildcard() && labels + 1 == qlabels {
+        return None;
+    }
+    Some(qname.trim_to(labels))
+}
+
 /// Does the NSEC `owner -> next` of zone `apex` cover `name`, i.e. is
 /// `name` strictly between them in canonical order?
 ///
@@ -449,17 +464,11 @@ pub fn prove_wildcard_answer(
     rrsig_labels: u8,
 ) -> Result<NsecWildcard, NsecError> {
     ensure_in_zone(qname, zone)?;
-    let qlabels = qname.iter().count();
-    let labels = usize::from(rrsig_labels);
-    // A literal `*` owner with labels = count - 1 is the wildcard itself,
-    // not an expansion (RFC 4035 §5.3.2 does not count the `*` label).
-    if labels >= qlabels || qname.is_wildcard() && labels + 1 == qlabels {
-        return Err(NsecError::NotAWildcardExpansion {
+    let claimed =
+        wildcard_source(qname, rrsig_labels).ok_or_else(|| NsecError::NotAWildcardExpansion {
             name: Box::new(qname.clone()),
             labels: rrsig_labels,
-        });
-    }
-    let claimed = qname.trim_to(labels);
+        })?;
     ensure_in_zone(&claimed, zone)?;
     let nsecs = collect(records, zone);
     let cover = find_cover(&nsecs, zone, qname)?;

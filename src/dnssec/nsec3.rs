@@ -26,7 +26,7 @@ use std::sync::Arc;
 use hickory_proto::dnssec::rdata::{DNSSECRData, NSEC3};
 use hickory_proto::rr::{Name, RData, Record, RecordType};
 
-use super::nsec::{is_at_or_below, name_eq};
+use super::nsec::{is_at_or_below, name_eq, wildcard_source};
 use super::nsec3_closest_encloser::prove_closest_encloser;
 use super::nsec3_hash::{nsec3_hash, owner_hash, SHA1_HASH_LEN};
 use super::nsec3_hash_cache::Nsec3HashCache;
@@ -646,18 +646,13 @@ pub fn prove_wildcard_answer(
     budget: &Budget,
 ) -> Result<Nsec3Outcome, Nsec3Error> {
     ensure_in_zone(qname, zone)?;
-    let labels = usize::from(rrsig_labels);
-    let qlabels = qname.iter().count();
-    // A literal `*` owner with labels = count - 1 is the wildcard itself.
-    if labels >= qlabels || qname.is_wildcard() && labels + 1 == qlabels {
-        return Err(Nsec3Error::NotAWildcardExpansion {
+    let closest_encloser =
+        wildcard_source(qname, rrsig_labels).ok_or_else(|| Nsec3Error::NotAWildcardExpansion {
             name: Box::new(qname.clone()),
             labels: rrsig_labels,
-        });
-    }
-    let closest_encloser = qname.trim_to(labels);
+        })?;
     ensure_in_zone(&closest_encloser, zone)?;
-    let next_closer = qname.trim_to(labels + 1);
+    let next_closer = qname.trim_to(usize::from(rrsig_labels) + 1);
     with_set(records, zone, limits, |set| {
         let cover = set.find_cover(&next_closer, budget)?.ok_or_else(|| {
             Nsec3Error::NextCloserNotCovered {
