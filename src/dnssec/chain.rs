@@ -282,7 +282,6 @@ impl Inner {
                 v.ttl_bound
             }
             Err(f) => {
-                ds_set.security = Security::Bogus;
                 return Ok(bogus(
                     f.code,
                     f.ede(&format!("DS of {zone}")).text,
@@ -339,7 +338,7 @@ impl Inner {
         ctx: &Ctx,
         zone: &Name,
         kind: NegativeKind,
-        mut authority: Vec<ZoneRrset>,
+        authority: Vec<ZoneRrset>,
         served_by: Name,
         now: u64,
     ) -> Result<KeyEntry, ResolveError> {
@@ -357,10 +356,9 @@ impl Inner {
             Err(verdict) => return Ok(verdict),
         };
         let mut expiry = ptrust.expires_at;
-        for set in authority.iter_mut() {
+        for set in &authority {
             match verify_rrset(&set.set, &parent, keys, now, &ctx.budget) {
                 Ok(v) => {
-                    set.security = Security::Secure;
                     expiry = expiry.min(now + u64::from(v.ttl_bound.min(set.set.ttl())));
                 }
                 Err(f) => {
@@ -408,10 +406,9 @@ impl Inner {
         what: &str,
     ) -> Result<KeyEntry, ResolveError> {
         let bogus_until = now + u64::from(self.config.dnssec.bogus_ttl);
-        let step = dnskey_step;
         let Step::Data {
             answer: mut set, ..
-        } = step
+        } = dnskey_step
         else {
             return Ok(bogus(
                 EdeCode::DnskeyMissing,
@@ -446,7 +443,6 @@ impl Inner {
         }
         let vouched = verifiable;
         if vouched.is_empty() {
-            set.security = Security::Bogus;
             return Ok(bogus(
                 EdeCode::DnskeyMissing,
                 format!("no DNSKEY of {zone} matches its {what}"),
