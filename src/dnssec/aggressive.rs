@@ -99,6 +99,29 @@ fn soa_entry(soa: &[Record], expires_at: u64) -> (Vec<Record>, u32, u64) {
     (soa.to_vec(), neg_ttl, expires_at)
 }
 
+/// The deepest zone in `zones` whose records may deny (qname, qtype).
+///
+/// A DS RRset belongs to the parent side of a zone cut (RFC 4035 §2.4):
+/// the child's apex NSEC or NSEC3 (SOA set, no DS) says nothing about it
+/// (RFC 4035 Appendix B.8), so for DS the search starts at qname's parent.
+fn deepest_zone<'a, T>(
+    zones: &'a HashMap<Name, T>,
+    qname: &Name,
+    qtype: RecordType,
+) -> Option<(Name, &'a T)> {
+    // All labels, a leading `*` included (`trim_to` counts it too).
+    let labels = qname.iter().count();
+    let top = if qtype == RecordType::DS {
+        labels.checked_sub(1)?
+    } else {
+        labels
+    };
+    (0..=top)
+        .rev()
+        .map(|l| qname.trim_to(l))
+        .find_map(|z| zones.get(&z.to_lowercase()).map(|zr| (z, zr)))
+}
+
 /// The entry of `zone`, making room when too many zones are kept (the
 /// cache is an optimisation: dropping it all is safe).
 fn bounded_entry<'a, T: Default>(zones: &'a mut HashMap<Name, T>, zone: &Name) -> &'a mut T {
@@ -169,10 +192,7 @@ impl NsecCache {
     /// deepest cached zone enclosing `qname`.
     pub fn synthesize(&self, qname: &Name, qtype: RecordType, now: u64) -> Option<Synthesized> {
         let zones = self.zones.lock().unwrap_or_else(|p| p.into_inner());
-        let (zone, zr) = (0..=qname.num_labels())
-            .rev()
-            .map(|l| qname.trim_to(usize::from(l)))
-            .find_map(|z| zones.get(&z.to_lowercase()).map(|zr| (z, zr)))?;
+        let (zone, zr) = deepest_zone(&zones, qname, qtype)?;
         let (soa, neg_ttl, soa_exp) = zr.soa.as_ref().filter(|s| s.2 > now)?;
         let left = |exp: u64| u32::try_from(exp.saturating_sub(now)).unwrap_or(u32::MAX);
         let range = Self::range_for(zr, qname, now)?;
@@ -300,10 +320,7 @@ impl NsecCache {
     ) -> Option<Synthesized> {
         let max_iterations = limits.max_iterations;
         let zones = self.nsec3.lock().unwrap_or_else(|p| p.into_inner());
-        let (zone, zr) = (0..=qname.num_labels())
-            .rev()
-            .map(|l| qname.trim_to(usize::from(l)))
-            .find_map(|z| zones.get(&z.to_lowercase()).map(|zr| (z, zr)))?;
+        let (zone, zr) = deepest_zone(&zones, qname, qtype)?;
         if zr.iterations > max_iterations {
             return None;
         }
@@ -467,6 +484,51 @@ mod tests {
         assert!(cache()
             .synthesize(&n("b.example."), RecordType::A, 1_300)
             .is_none());
+    }
+
+    #[test]
+    fn the_child_apex_nsec_does_not_deny_ds() {
+        // RFC 4035 §2.4, Appendix B.8: the DS of example. is in the parent;
+        // the apex NSEC (SOA set) of example. itself says nothing about it.
+        let c = cache();
+        assert!(c
+            .synthesize(&n("example."), RecordType::DS, 1_000)
+            .is_none());
+        // The parent's own NSEC at the delegation does deny it.
+        c.insert(
+            &n("."),
+            &[nsec(
+                "example.",
+                "f.",
+                &[RecordType::NS, RecordType::NSEC, RecordType::RRSIG],
+            )],
+            Some(&[Record::from_rdata(
+                Name::root(),
+                3600,
+                RData::SOA(SOA::new(n("a.root."), n("h.root."), 1, 2, 3, 4, 60)),
+            )]),
+            1_300,
+        );
+        assert!(matches!(
+            c.synthesize(&n("example."), RecordType::DS, 1_000),
+            Some(Synthesized::NoData { .. })
+        ));
+    }
+
+    #[test]
+    fn the_child_apex_nsec3_does_not_deny_ds() {
+        use crate::dnssec::nsec3::test_vectors::{pick, rfc5155_chain};
+        let c = NsecCache::new();
+        let apex = pick(&rfc5155_chain(), &["0p9mhaveqvm6t7vbl5lop2u3t2rp3tom"]);
+        c.insert_nsec3(&n("example."), &[apex], Some(&soa()), 1_300);
+        let limits = Nsec3Limits::default();
+        assert!(c
+            .synthesize_nsec3(&n("example."), RecordType::DS, 1_000, &limits)
+            .is_none());
+        assert!(matches!(
+            c.synthesize_nsec3(&n("example."), RecordType::A, 1_000, &limits),
+            Some(Synthesized::NoData { .. })
+        ));
     }
 
     #[test]

@@ -11,6 +11,7 @@
 //! (RFC 4035 §5.2, RFC 6840 §5.2). Results go to the key cache.
 
 use hickory_proto::dnssec::rdata::{DNSSECRData, DNSKEY, DS};
+use hickory_proto::dnssec::Algorithm;
 use hickory_proto::rr::{Name, RData, RecordType};
 
 use super::algorithm::key_supported;
@@ -19,7 +20,9 @@ use super::denial::{self, DenialOutcome};
 use super::ds;
 use super::key_cache::{KeyEntry, ZoneTrust};
 use super::state::{EdeCode, ExtendedError, Security};
-use super::verify_set::{as_dnskey, as_rrsig, verify_rrset};
+use super::verify_set::{
+    as_dnskey, as_rrsig, key_algorithm, key_tag, verify_rrset, MAX_KEYS_PER_TAG,
+};
 use crate::cache::rrset::NegativeKind;
 use crate::resolver::network::BoxFuture;
 use crate::resolver::step::{Step, ZoneRrset};
@@ -35,15 +38,49 @@ enum Voucher<'a> {
     Key(&'a DNSKEY),
 }
 
-impl Voucher<'_> {
-    fn vouches_for(&self, owner: &Name, key: &DNSKEY) -> bool {
-        match self {
-            Voucher::Ds(d) => ds::ds_matches(owner, d, key),
+/// The keys among `keys` (of `owner`) that some voucher vouches for, in
+/// their original order.
+///
+/// KeyTrap (CVE-2023-50387): both the DS set and the DNSKEY set come from
+/// upstream and may be large with colliding key tags. Each key's tag is
+/// computed once, and a DS is digested against at most
+/// [`MAX_KEYS_PER_TAG`] keys of its tag and algorithm (the limit
+/// `verify_rrset` applies to signatures), so the digest work is linear in
+/// the DS set rather than DS × DNSKEY.
+fn vouched_keys(owner: &Name, keys: &[DNSKEY], vouchers: &[Voucher<'_>]) -> Vec<DNSKEY> {
+    let ids: Vec<(Option<u16>, Algorithm)> = keys
+        .iter()
+        .map(|k| (key_tag(k), key_algorithm(k)))
+        .collect();
+    let mut vouched = vec![false; keys.len()];
+    for voucher in vouchers {
+        match voucher {
+            Voucher::Ds(d) => {
+                let candidates = vouched
+                    .iter_mut()
+                    .zip(keys.iter().zip(&ids))
+                    .filter(|(_, (_, (tag, alg)))| {
+                        *tag == Some(d.key_tag()) && *alg == d.algorithm()
+                    })
+                    .take(MAX_KEYS_PER_TAG);
+                for (hit, (key, _)) in candidates {
+                    *hit = *hit || ds::ds_matches(owner, d, key);
+                }
+            }
             // A DNSKEY anchor vouches for an identical key (flags, protocol,
             // algorithm and public key; RFC 4034 §2).
-            Voucher::Key(k) => *k == key,
+            Voucher::Key(anchor) => {
+                for (hit, key) in vouched.iter_mut().zip(keys) {
+                    *hit = *hit || key == *anchor;
+                }
+            }
         }
     }
+    keys.iter()
+        .zip(vouched)
+        .filter(|(_, hit)| *hit)
+        .map(|(k, _)| k.clone())
+        .collect()
 }
 
 fn bogus(code: EdeCode, text: String, expires_at: u64) -> KeyEntry {
@@ -103,8 +140,8 @@ impl Inner {
                         .map(|k| {
                             format!(
                                 "{}/{}{}",
-                                super::verify_set::key_tag(k).unwrap_or(0),
-                                super::verify_set::key_algorithm(k),
+                                key_tag(k).unwrap_or(0),
+                                key_algorithm(k),
                                 if k.secure_entry_point() { "/KSK" } else { "" }
                             )
                         })
@@ -245,7 +282,6 @@ impl Inner {
                 v.ttl_bound
             }
             Err(f) => {
-                ds_set.security = Security::Bogus;
                 return Ok(bogus(
                     f.code,
                     f.ede(&format!("DS of {zone}")).text,
@@ -302,7 +338,7 @@ impl Inner {
         ctx: &Ctx,
         zone: &Name,
         kind: NegativeKind,
-        mut authority: Vec<ZoneRrset>,
+        authority: Vec<ZoneRrset>,
         served_by: Name,
         now: u64,
     ) -> Result<KeyEntry, ResolveError> {
@@ -320,10 +356,9 @@ impl Inner {
             Err(verdict) => return Ok(verdict),
         };
         let mut expiry = ptrust.expires_at;
-        for set in authority.iter_mut() {
+        for set in &authority {
             match verify_rrset(&set.set, &parent, keys, now, &ctx.budget) {
                 Ok(v) => {
-                    set.security = Security::Secure;
                     expiry = expiry.min(now + u64::from(v.ttl_bound.min(set.set.ttl())));
                 }
                 Err(f) => {
@@ -371,10 +406,9 @@ impl Inner {
         what: &str,
     ) -> Result<KeyEntry, ResolveError> {
         let bogus_until = now + u64::from(self.config.dnssec.bogus_ttl);
-        let step = dnskey_step;
         let Step::Data {
             answer: mut set, ..
-        } = step
+        } = dnskey_step
         else {
             return Ok(bogus(
                 EdeCode::DnskeyMissing,
@@ -391,11 +425,7 @@ impl Inner {
             .filter(|k| k.zone_key() && !k.revoke())
             .cloned()
             .collect();
-        let vouched: Vec<DNSKEY> = zone_keys
-            .iter()
-            .filter(|k| vouchers.iter().any(|v| v.vouches_for(zone, k)))
-            .cloned()
-            .collect();
+        let vouched = vouched_keys(zone, &zone_keys, vouchers);
         let verifiable: Vec<DNSKEY> = vouched
             .iter()
             .filter(|k| key_supported(k))
@@ -413,7 +443,6 @@ impl Inner {
         }
         let vouched = verifiable;
         if vouched.is_empty() {
-            set.security = Security::Bogus;
             return Ok(bogus(
                 EdeCode::DnskeyMissing,
                 format!("no DNSKEY of {zone} matches its {what}"),
@@ -450,5 +479,49 @@ impl Inner {
                 bogus_until,
             )),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hickory_proto::dnssec::{DigestType, PublicKeyBuf};
+
+    /// Ed25519 zone keys whose key tags all collide: the RFC 4034 Appendix B
+    /// checksum adds the key's even-offset octets together, so moving value
+    /// between two of them keeps the tag.
+    fn colliding_keys(count: u8) -> Vec<DNSKEY> {
+        (0..count)
+            .map(|i| {
+                let mut key = vec![7u8; 32];
+                key[0] = i;
+                key[2] = 100 - i;
+                DNSKEY::with_flags(256, PublicKeyBuf::new(key, Algorithm::ED25519))
+            })
+            .collect()
+    }
+
+    fn ds_for(owner: &Name, key: &DNSKEY) -> DS {
+        DS::new(
+            key_tag(key).unwrap(),
+            Algorithm::ED25519,
+            DigestType::SHA256,
+            ds::digest_of(owner, key, DigestType::SHA256).unwrap(),
+        )
+    }
+
+    #[test]
+    fn ds_is_digested_against_at_most_four_keys_of_its_tag() {
+        let owner = Name::from_ascii("example.").unwrap();
+        let keys = colliding_keys(6);
+        let tag = key_tag(&keys[0]);
+        assert!(keys.iter().all(|k| key_tag(k) == tag));
+        let early = ds_for(&owner, &keys[1]);
+        let late = ds_for(&owner, &keys[5]);
+        let got = vouched_keys(&owner, &keys, &[Voucher::Ds(&early), Voucher::Ds(&late)]);
+        assert_eq!(got, vec![keys[1].clone()]);
+        // A DNSKEY anchor names its key outright: no tag search, no limit.
+        let got = vouched_keys(&owner, &keys, &[Voucher::Key(&keys[5])]);
+        assert_eq!(got, vec![keys[5].clone()]);
     }
 }

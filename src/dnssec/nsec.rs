@@ -140,16 +140,10 @@ pub fn name_eq(a: &Name, b: &Name) -> bool {
     canonical_cmp(a, b) == Ordering::Equal
 }
 
-/// True if `name` is `ancestor` or below it.
+/// True if `name` is `ancestor` or below it (labels compared
+/// case-insensitively, RFC 4343; hickory's `zone_of` does exactly that).
 pub fn is_at_or_below(name: &Name, ancestor: &Name) -> bool {
-    let n = name.iter().count();
-    let a = ancestor.iter().count();
-    n >= a
-        && name
-            .iter()
-            .rev()
-            .zip(ancestor.iter().rev())
-            .all(|(x, y)| x.eq_ignore_ascii_case(y))
+    ancestor.zone_of(name)
 }
 
 /// True if `name` is strictly below `ancestor`.
@@ -166,6 +160,21 @@ pub fn common_ancestor(a: &Name, b: &Name) -> Name {
         .take_while(|(x, y)| x.eq_ignore_ascii_case(y))
         .count();
     a.trim_to(shared)
+}
+
+/// The closest encloser claimed by a wildcard expansion: `qname` cut to
+/// the RRSIG's `rrsig_labels` labels, if that makes `qname` an expansion
+/// (fewer labels than `qname`, RFC 4035 §5.3.4). A literal `*` owner with
+/// labels = count - 1 is the wildcard itself, not an expansion (RFC 4035
+/// §5.3.2 does not count the `*` label). Shared by the NSEC and NSEC3
+/// wildcard-answer proofs.
+pub(super) fn wildcard_source(qname: &Name, rrsig_labels: u8) -> Option<Name> {
+    let qlabels = qname.iter().count();
+    let labels = usize::from(rrsig_labels);
+    if labels >= qlabels || qname.is_wildcard() && labels + 1 == qlabels {
+        return None;
+    }
+    Some(qname.trim_to(labels))
 }
 
 /// Does the NSEC `owner -> next` of zone `apex` cover `name`, i.e. is
@@ -455,17 +464,11 @@ pub fn prove_wildcard_answer(
     rrsig_labels: u8,
 ) -> Result<NsecWildcard, NsecError> {
     ensure_in_zone(qname, zone)?;
-    let qlabels = qname.iter().count();
-    let labels = usize::from(rrsig_labels);
-    // A literal `*` owner with labels = count - 1 is the wildcard itself,
-    // not an expansion (RFC 4035 §5.3.2 does not count the `*` label).
-    if labels >= qlabels || qname.is_wildcard() && labels + 1 == qlabels {
-        return Err(NsecError::NotAWildcardExpansion {
+    let claimed =
+        wildcard_source(qname, rrsig_labels).ok_or_else(|| NsecError::NotAWildcardExpansion {
             name: Box::new(qname.clone()),
             labels: rrsig_labels,
-        });
-    }
-    let claimed = qname.trim_to(labels);
+        })?;
     ensure_in_zone(&claimed, zone)?;
     let nsecs = collect(records, zone);
     let cover = find_cover(&nsecs, zone, qname)?;

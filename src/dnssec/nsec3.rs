@@ -26,7 +26,7 @@ use std::sync::Arc;
 use hickory_proto::dnssec::rdata::{DNSSECRData, NSEC3};
 use hickory_proto::rr::{Name, RData, Record, RecordType};
 
-use super::nsec::{is_at_or_below, name_eq};
+use super::nsec::{is_at_or_below, name_eq, wildcard_source};
 use super::nsec3_closest_encloser::prove_closest_encloser;
 use super::nsec3_hash::{nsec3_hash, owner_hash, SHA1_HASH_LEN};
 use super::nsec3_hash_cache::Nsec3HashCache;
@@ -228,6 +228,13 @@ impl<'a> Nsec3Entry<'a> {
     /// Whether `t` is in the type bitmap.
     pub fn has(&self, t: RecordType) -> bool {
         self.rdata.type_set().contains(t)
+    }
+
+    /// RFC 6840 §4.1: the NSEC3 of a delegation point seen from the parent
+    /// (NS set, SOA clear), which denies nothing but DS there and nothing
+    /// below it.
+    pub fn is_parent_side(&self) -> bool {
+        self.has(RecordType::NS) && !self.has(RecordType::SOA)
     }
 
     /// The Opt-Out flag.
@@ -548,7 +555,7 @@ pub fn prove_nodata(
             };
         };
         check_bitmap(e, qname, qtype)?;
-        if e.has(RecordType::NS) && !e.has(RecordType::SOA) {
+        if e.is_parent_side() {
             return Err(Nsec3Error::AncestorDelegation {
                 owner: Box::new(qname.clone()),
                 name: Box::new(qname.clone()),
@@ -609,7 +616,7 @@ pub fn prove_wildcard_nodata(
                 })?;
         check_bitmap(e, &wildcard, qtype)?;
         // RFC 6840 §4.1: a parent-side NSEC3 denies nothing but DS.
-        if qtype != RecordType::DS && e.has(RecordType::NS) && !e.has(RecordType::SOA) {
+        if qtype != RecordType::DS && e.is_parent_side() {
             return Err(Nsec3Error::AncestorDelegation {
                 owner: Box::new(wildcard.clone()),
                 name: Box::new(qname.clone()),
@@ -639,18 +646,13 @@ pub fn prove_wildcard_answer(
     budget: &Budget,
 ) -> Result<Nsec3Outcome, Nsec3Error> {
     ensure_in_zone(qname, zone)?;
-    let labels = usize::from(rrsig_labels);
-    let qlabels = qname.iter().count();
-    // A literal `*` owner with labels = count - 1 is the wildcard itself.
-    if labels >= qlabels || qname.is_wildcard() && labels + 1 == qlabels {
-        return Err(Nsec3Error::NotAWildcardExpansion {
+    let closest_encloser =
+        wildcard_source(qname, rrsig_labels).ok_or_else(|| Nsec3Error::NotAWildcardExpansion {
             name: Box::new(qname.clone()),
             labels: rrsig_labels,
-        });
-    }
-    let closest_encloser = qname.trim_to(labels);
+        })?;
     ensure_in_zone(&closest_encloser, zone)?;
-    let next_closer = qname.trim_to(labels + 1);
+    let next_closer = qname.trim_to(usize::from(rrsig_labels) + 1);
     with_set(records, zone, limits, |set| {
         let cover = set.find_cover(&next_closer, budget)?.ok_or_else(|| {
             Nsec3Error::NextCloserNotCovered {

@@ -63,7 +63,7 @@ pub fn prove_closest_encloser(
             // RFC 5155 §8.3 and RFC 6840 §4.1: the NSEC3 of a delegation
             // point (NS without SOA) or of a DNAME owner says nothing about
             // the names below it.
-            if m.has(RecordType::NS) && !m.has(RecordType::SOA) {
+            if m.is_parent_side() {
                 return Err(Nsec3Error::AncestorDelegation {
                     owner: Box::new(candidate),
                     name: Box::new(qname.clone()),

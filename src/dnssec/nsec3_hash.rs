@@ -9,6 +9,7 @@
 use hickory_proto::rr::Name;
 use ring::digest;
 
+use super::canonical::push_lowercase_name;
 use crate::resolver::budget::{Budget, BudgetExhausted, BudgetKind};
 
 /// NSEC3 hash algorithm number of SHA-1 (RFC 5155 §11), the only one defined.
@@ -21,13 +22,7 @@ pub const SHA1_HASH_LEN: usize = 20;
 /// label lowercased (ASCII only), terminated by the root label.
 pub fn canonical_wire_name(name: &Name) -> Vec<u8> {
     let mut out = Vec::with_capacity(name.len() + 1);
-    for label in name.iter() {
-        // A hickory Name never holds a label longer than 63 octets, so the
-        // length always fits; saturate rather than trust it blindly.
-        out.push(u8::try_from(label.len()).unwrap_or(u8::MAX));
-        out.extend(label.iter().map(u8::to_ascii_lowercase));
-    }
-    out.push(0);
+    push_lowercase_name(&mut out, name);
     out
 }
 

@@ -109,6 +109,12 @@ pub fn verify_rrset(
             format!("{} {} has no RRSIG by zone {zone}", set.name, set.rtype),
         ));
     }
+    // Each key's tag and algorithm once, not once per signature: the key
+    // set comes from upstream and may be large.
+    let ids: Vec<(Option<u16>, hickory_proto::dnssec::Algorithm)> = keys
+        .iter()
+        .map(|k| (key_tag(k), key_algorithm(k)))
+        .collect();
     let mut best: Option<Failure> = None;
     let mut note = |f: Failure| {
         if best.as_ref().is_none_or(|b| f.rank() > b.rank()) {
@@ -126,7 +132,9 @@ pub fn verify_rrset(
         }
         let candidates = keys
             .iter()
-            .filter(|k| key_algorithm(k) == input.algorithm && key_tag(k) == Some(input.key_tag))
+            .zip(&ids)
+            .filter(|(_, (tag, alg))| *alg == input.algorithm && *tag == Some(input.key_tag))
+            .map(|(key, _)| key)
             .take(MAX_KEYS_PER_TAG);
         let mut any_key = false;
         for key in candidates {
