@@ -93,6 +93,7 @@ fn cold_resolution(c: &mut Criterion) {
     let opts = QueryOpts {
         dnssec_ok: true,
         checking_disabled: false,
+        caller_caches_answer: false,
     };
     for leaf in ["nsec", "nsec3"] {
         let q = Question::new(

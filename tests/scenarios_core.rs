@@ -173,6 +173,58 @@ async fn delegation_is_cached_for_the_next_query() {
     assert!(addr::EXAMPLE_COM.contains(&log[0].server.ip()));
 }
 
+/// Options of a query whose final answer the server keeps itself, in its
+/// wire answer cache.
+const SERVER_CACHES: QueryOpts = QueryOpts {
+    dnssec_ok: false,
+    checking_disabled: false,
+    caller_caches_answer: true,
+};
+
+#[tokio::test]
+async fn final_answer_held_by_the_server_is_not_cached_twice() {
+    let w = StdWorld::new();
+    let r = resolver(&w, config());
+    let q = Question::new(n("www.example.com."), RecordType::A);
+    assert_answer(&r.resolve(&q, SERVER_CACHES).await, "192.0.2.10");
+    // Not in the RRset cache: asking again (as the server would after its
+    // own entry is gone, or with other DO/CD bits) is one query to the
+    // zone's servers; the delegation is still cached.
+    w.clear_log();
+    assert_answer(&r.resolve(&q, SERVER_CACHES).await, "192.0.2.10");
+    let log = w.queries();
+    assert_eq!(log.len(), 1, "{log:?}");
+    assert!(addr::EXAMPLE_COM.contains(&log[0].server.ip()));
+    // A resolver user without its own answer cache (`anchord query`)
+    // still gets the RRset cached.
+    resolve(&r, "www.example.com.", RecordType::A).await;
+    w.clear_log();
+    assert_answer(
+        &resolve(&r, "www.example.com.", RecordType::A).await,
+        "192.0.2.10",
+    );
+    assert!(w.queries().is_empty(), "{:?}", w.queries());
+}
+
+#[tokio::test]
+async fn cname_steps_and_their_target_stay_cached_when_the_server_holds_the_answer() {
+    let w = StdWorld::new();
+    let r = resolver(&w, config());
+    let q = Question::new(n("external.example.com."), RecordType::A);
+    assert_answer(&r.resolve(&q, SERVER_CACHES).await, "192.0.2.20");
+    w.clear_log();
+    // The target's data is cached under its own name, and a direct
+    // question for it (another client query) needs no upstream query.
+    assert_answer(
+        &resolve(&r, "www.example.net.", RecordType::A).await,
+        "192.0.2.20",
+    );
+    // The CNAME itself too.
+    let res = resolve(&r, "external.example.com.", RecordType::CNAME).await;
+    assert_eq!(types(&res), vec![RecordType::CNAME]);
+    assert!(w.queries().is_empty(), "{:?}", w.queries());
+}
+
 // ------------------------------------------------------ poisoning attempts
 
 #[tokio::test]

@@ -39,10 +39,12 @@ fn config() -> Config {
 const DO: QueryOpts = QueryOpts {
     dnssec_ok: true,
     checking_disabled: false,
+    caller_caches_answer: false,
 };
 const CD: QueryOpts = QueryOpts {
     dnssec_ok: true,
     checking_disabled: true,
+    caller_caches_answer: false,
 };
 
 async fn q(r: &Resolver, name: &str, qtype: RecordType) -> Resolution {
@@ -1238,6 +1240,7 @@ async fn cd_and_do_combinations_on_secure_data() {
         let opts = QueryOpts {
             dnssec_ok,
             checking_disabled,
+            caller_caches_answer: false,
         };
         let res = q_with(&r, "www.secure.example.", RecordType::A, opts).await;
         assert_eq!(res.rcode, ResponseCode::NoError, "{opts:?} {res:#?}");
@@ -1257,6 +1260,7 @@ async fn do0_bogus_servfail_and_cd1_data() {
     let cd_only = QueryOpts {
         dnssec_ok: false,
         checking_disabled: true,
+        caller_caches_answer: false,
     };
     let res = q_with(&r, "www.bogus.example.", RecordType::A, cd_only).await;
     assert_eq!(res.security, Security::Bogus, "{res:#?}");

@@ -141,6 +141,7 @@ async fn garbage_reaches_the_validator_without_panics() {
         let opts = QueryOpts {
             dnssec_ok: true,
             checking_disabled: i % 3 == 0,
+            caller_caches_answer: false,
         };
         let res = resolver.resolve(&Question::new(name, qtype), opts).await;
         // Garbage can never be authenticated by the real root keys.

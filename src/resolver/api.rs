@@ -36,6 +36,11 @@ pub struct QueryOpts {
     pub dnssec_ok: bool,
     /// CD bit: return data even if validation fails (RFC 4035 §3.2.2).
     pub checking_disabled: bool,
+    /// The caller keeps the final answer itself (the server's wire answer
+    /// cache), so the resolver need not also keep the final RRset in its
+    /// own cache: each answer is then held once. See
+    /// [`crate::resolver::iterate::Keep`].
+    pub caller_caches_answer: bool,
 }
 
 /// The outcome of resolving one question.

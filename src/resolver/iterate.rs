@@ -142,6 +142,30 @@ fn is_local(ip: IpAddr) -> bool {
     ip.is_loopback() || ip.is_unspecified()
 }
 
+/// What a lookup keeps in the RRset cache.
+///
+/// A client's final answer is also stored by the server, as wire bytes in
+/// the answer cache that serves hits. Keeping the same records a second
+/// time in the RRset cache doubled the memory per cached answer, so for the
+/// client's own question the server says it keeps the answer
+/// ([`QueryOpts::caller_caches_answer`]) and the final data RRset is not
+/// stored here. Everything resolution itself reuses still is: referrals,
+/// DS and DNSKEY sets, CNAME/DNAME steps, negative answers (for RFC 2308
+/// and RFC 8198), server addresses looked up for the iterator, and Bogus
+/// data (kept `bogus_ttl` so a CD=1 retry does not refetch it). The cost:
+/// the same question with other DO/CD bits is a miss in both caches and
+/// costs one upstream query.
+///
+/// [`QueryOpts::caller_caches_answer`]: crate::resolver::api::QueryOpts::caller_caches_answer
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Keep {
+    /// Cache every RRset of the step.
+    All,
+    /// The caller caches the answer: skip a final, non-Bogus data RRset
+    /// of an ordinary type.
+    NotFinalData,
+}
+
 impl Inner {
     /// Looks up one (name, type): the cache first, then the network; the
     /// result is validated (unless already judged) and cached with its status.
@@ -150,6 +174,7 @@ impl Inner {
         ctx: &'a Ctx,
         name: &'a Name,
         qtype: RecordType,
+        keep: Keep,
     ) -> BoxFuture<'a, Result<Step, ResolveError>> {
         Box::pin(async move {
             let (step, fresh) = self.fetch_step(ctx, name, qtype).await?;
@@ -157,7 +182,9 @@ impl Inner {
                 return Ok(step);
             }
             let step = self.validate_step(ctx, name, qtype, step).await?;
-            self.store_step(&step, name, qtype, self.clock.unix_secs());
+            if keep == Keep::All || !step.is_leaf_data() {
+                self.store_step(&step, name, qtype, self.clock.unix_secs());
+            }
             Ok(step)
         })
     }
@@ -763,7 +790,7 @@ impl Inner {
         }
         let mut out = Vec::new();
         for rtype in types {
-            match self.resolve_chain(ctx, ns, rtype).await {
+            match self.resolve_chain(ctx, ns, rtype, Keep::All).await {
                 Ok(chain) => {
                     out.extend(chain.answer_records().iter().filter_map(|r| match &r.data {
                         RData::A(a) => Some(IpAddr::V4(a.0)),

@@ -49,6 +49,7 @@ use crate::dnssec::state::{EdeCode, ExtendedError};
 use budget::{Budget, BudgetExhausted};
 use hints::RootHints;
 use infra::Infra;
+use iterate::Keep;
 use network::{BoxFuture, SharedNetwork};
 use step::{combined, flatten, reason, Step, ZoneRrset};
 use trace::{Trace, TraceEvent};
@@ -221,6 +222,11 @@ impl Resolve for Resolver {
 impl Inner {
     async fn resolve(&self, question: &Question, opts: QueryOpts, trace: Arc<Trace>) -> Resolution {
         let deadline_ms = self.config.upstream.query_deadline_ms;
+        let keep = if opts.caller_caches_answer {
+            Keep::NotFinalData
+        } else {
+            Keep::All
+        };
         let ctx = Ctx {
             budget: Budget::new(&self.config.limits),
             deadline: self.clock.monotonic() + Duration::from_millis(deadline_ms),
@@ -230,7 +236,7 @@ impl Inner {
             last_zone: Mutex::new(None),
         };
         let result = self
-            .resolve_chain(&ctx, &question.name, question.qtype)
+            .resolve_chain(&ctx, &question.name, question.qtype, keep)
             .await;
         let resolution = match result {
             Ok(chain) => {
@@ -284,13 +290,18 @@ impl Inner {
         ctx: &Ctx,
         qname: &Name,
         qtype: RecordType,
+        keep: Keep,
     ) -> Result<Chain, ResolveError> {
         let mut answer: Vec<ZoneRrset> = Vec::new();
         let mut seen: HashSet<Name> = HashSet::new();
         let mut name = qname.clone();
         seen.insert(name.to_lowercase());
         loop {
-            match self.lookup(ctx, &name, qtype).await? {
+            // Only the client's own question is held by the caller: the
+            // data at the end of a CNAME chain is cached here under its own
+            // name, where a direct question for it will look.
+            let keep = if name == *qname { keep } else { Keep::All };
+            match self.lookup(ctx, &name, qtype, keep).await? {
                 Step::Data {
                     answer: last,
                     proofs,

@@ -107,3 +107,20 @@ pub(crate) enum Step {
         zone: Name,
     },
 }
+
+impl Step {
+    /// Data that only answers a client: not Bogus (kept for CD=1 retries,
+    /// RFC 9520 §3) and not of a type resolution reads back from the cache
+    /// (NS for zone cuts, DS and DNSKEY for chains of trust, SOA and CNAME
+    /// /DNAME for negative answers and aliases).
+    pub(crate) fn is_leaf_data(&self) -> bool {
+        use hickory_proto::rr::RecordType::{CNAME, DNAME, DNSKEY, DS, NS, SOA};
+        match self {
+            Step::Data { answer, .. } => {
+                answer.security != Security::Bogus
+                    && !matches!(answer.set.rtype, NS | DS | DNSKEY | SOA | CNAME | DNAME)
+            }
+            Step::Alias { .. } | Step::Negative { .. } => false,
+        }
+    }
+}

@@ -322,6 +322,8 @@ impl Handler {
         let opts = QueryOpts {
             dnssec_ok: q.key.dnssec_ok,
             checking_disabled: q.key.checking_disabled,
+            // Stored below in `self.cache`, in wire form.
+            caller_caches_answer: true,
         };
         let res = match tokio::time::timeout(
             self.resolve_timeout,
