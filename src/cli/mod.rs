@@ -79,17 +79,13 @@ fn load_config(path: Option<&std::path::Path>) -> Result<Config, String> {
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Run { config } => {
-            // Before anything else: on success this process is replaced.
-            let malloc_warning = run::tune_malloc();
-            match load_config(config.as_deref()) {
-                Ok(cfg) => run::run(cfg, malloc_warning),
-                Err(e) => {
-                    eprintln!("anchord: {e}");
-                    ExitCode::from(2)
-                }
+        Command::Run { config } => match load_config(config.as_deref()) {
+            Ok(cfg) => run::run(cfg),
+            Err(e) => {
+                eprintln!("anchord: {e}");
+                ExitCode::from(2)
             }
-        }
+        },
         Command::CheckConfig { config } => check_config::check_config(config.as_deref()),
         Command::Tlsa(args) => tlsa::run(&args),
         Command::Doctor(args) => doctor::run(&args),

@@ -105,7 +105,10 @@ pub fn run(
             return ExitCode::FAILURE;
         }
     };
-    let network = Arc::new(TokioNetwork::new(config.upstream.source_address));
+    let network = Arc::new(TokioNetwork::new(
+        config.upstream.source_address,
+        config.upstream.edns_udp_size,
+    ));
     let resolver = Resolver::new_validating(
         crate::resolver::ResolverSetup {
             config,
@@ -119,6 +122,7 @@ pub fn run(
     let opts = QueryOpts {
         dnssec_ok: true,
         checking_disabled: args.cd,
+        caller_caches_answer: false,
     };
     let (res, events) = runtime.block_on(resolver.resolve_traced(&question, opts));
     let mut out = std::io::stdout().lock();
