@@ -123,7 +123,7 @@ impl Inner {
     /// The trust of `zone`, from the key cache or built now.
     pub(crate) fn zone_trust<'a>(
         &'a self,
-        ctx: &'a Ctx,
+        ctx: &'a Ctx<'_>,
         zone: &'a Name,
     ) -> BoxFuture<'a, Result<std::sync::Arc<KeyEntry>, ResolveError>> {
         Box::pin(async move {
@@ -131,8 +131,11 @@ impl Inner {
             if let Some(hit) = self.keys.get(zone, now) {
                 return Ok(hit);
             }
-            let _guard = ctx.enter(zone)?;
-            let entry = self.build_zone_trust(ctx, zone, now).await?;
+            // A nested resolution (its DS and DNSKEY lookups may need
+            // glueless servers, and its parent's trust, and so on): one
+            // level deeper, on its own branch.
+            let branch = ctx.child(None, zone)?;
+            let entry = self.build_zone_trust(&branch, zone, now).await?;
             let summary = match &entry.trust {
                 ZoneTrust::Secure { keys } => {
                     let tags: Vec<String> = keys
@@ -161,7 +164,7 @@ impl Inner {
 
     async fn build_zone_trust(
         &self,
-        ctx: &Ctx,
+        ctx: &Ctx<'_>,
         zone: &Name,
         now: u64,
     ) -> Result<KeyEntry, ResolveError> {
@@ -232,7 +235,7 @@ impl Inner {
 
     async fn trust_from_ds(
         &self,
-        ctx: &Ctx,
+        ctx: &Ctx<'_>,
         zone: &Name,
         mut ds_set: ZoneRrset,
         now: u64,
@@ -248,6 +251,10 @@ impl Inner {
         };
         // The child's DNSKEY set is needed whenever a DS exists: fetch it
         // while the parent's trust is established (independent queries).
+        // The parent's trust runs on a branch of its own one level below
+        // this one (`zone_trust`), the fetch on this branch: each nests as
+        // deep as it really is, and neither takes a name server the other
+        // is resolving for a dependency cycle.
         let (ptrust, dnskeys) = tokio::join!(
             self.zone_trust(ctx, &parent),
             self.fetch_step(ctx, zone, RecordType::DNSKEY)
@@ -257,7 +264,7 @@ impl Inner {
             Ok(keys) => keys,
             Err(verdict) => return Ok(verdict),
         };
-        let bound = match verify_rrset(&ds_set.set, &parent, keys, now, &ctx.budget) {
+        let bound = match verify_rrset(&ds_set.set, &parent, keys, now, ctx.budget) {
             Ok(v) => {
                 let tags: Vec<String> = ds_set
                     .set
@@ -335,7 +342,7 @@ impl Inner {
 
     async fn trust_from_no_ds(
         &self,
-        ctx: &Ctx,
+        ctx: &Ctx<'_>,
         zone: &Name,
         kind: NegativeKind,
         authority: Vec<ZoneRrset>,
@@ -357,7 +364,7 @@ impl Inner {
         };
         let mut expiry = ptrust.expires_at;
         for set in &authority {
-            match verify_rrset(&set.set, &parent, keys, now, &ctx.budget) {
+            match verify_rrset(&set.set, &parent, keys, now, ctx.budget) {
                 Ok(v) => {
                     expiry = expiry.min(now + u64::from(v.ttl_bound.min(set.set.ttl())));
                 }
@@ -378,7 +385,7 @@ impl Inner {
             ));
         }
         let limits = self.nsec3_limits();
-        match denial::prove_no_ds(zone, &parent, &authority, &limits, &ctx.budget) {
+        match denial::prove_no_ds(zone, &parent, &authority, &limits, ctx.budget) {
             Ok(DenialOutcome::Secure) => Ok(insecure(
                 format!("{zone} is an unsigned delegation (no DS, proven by {parent})"),
                 expiry,
@@ -397,7 +404,7 @@ impl Inner {
     #[allow(clippy::too_many_arguments)]
     async fn keys_vouched(
         &self,
-        ctx: &Ctx,
+        ctx: &Ctx<'_>,
         zone: &Name,
         dnskey_step: Step,
         vouchers: &[Voucher<'_>],
@@ -449,7 +456,7 @@ impl Inner {
                 bogus_until,
             ));
         }
-        match verify_rrset(&set.set, zone, &vouched, now, &ctx.budget) {
+        match verify_rrset(&set.set, zone, &vouched, now, ctx.budget) {
             Ok(v) => {
                 let bound = v.ttl_bound;
                 ctx.trace.push(TraceEvent::Note(format!(

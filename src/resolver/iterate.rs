@@ -147,7 +147,7 @@ impl Inner {
     /// result is validated (unless already judged) and cached with its status.
     pub(crate) fn lookup<'a>(
         &'a self,
-        ctx: &'a Ctx,
+        ctx: &'a Ctx<'_>,
         name: &'a Name,
         qtype: RecordType,
     ) -> BoxFuture<'a, Result<Step, ResolveError>> {
@@ -166,7 +166,7 @@ impl Inner {
     /// validating anything. `true` when it came from the network.
     pub(crate) fn fetch_step<'a>(
         &'a self,
-        ctx: &'a Ctx,
+        ctx: &'a Ctx<'_>,
         name: &'a Name,
         qtype: RecordType,
     ) -> BoxFuture<'a, Result<(Step, bool), ResolveError>> {
@@ -517,7 +517,7 @@ impl Inner {
     /// Iterates from `deleg` down to the answer for (name, type).
     async fn iterate(
         &self,
-        ctx: &Ctx,
+        ctx: &Ctx<'_>,
         name: &Name,
         qtype: RecordType,
         mut deleg: Delegation,
@@ -612,7 +612,7 @@ impl Inner {
     /// Asks the servers of `deleg` until one gives a usable response.
     async fn ask_zone(
         &self,
-        ctx: &Ctx,
+        ctx: &Ctx<'_>,
         deleg: &mut Delegation,
         sname: &Name,
         stype: RecordType,
@@ -695,7 +695,7 @@ impl Inner {
     /// none (a glueless delegation). Returns false when none is left.
     async fn resolve_next_ns(
         &self,
-        ctx: &Ctx,
+        ctx: &Ctx<'_>,
         deleg: &mut Delegation,
     ) -> Result<bool, ResolveError> {
         // Prefer servers outside the zone: one inside it without glue can
@@ -721,38 +721,31 @@ impl Inner {
             )));
             return Ok(true);
         }
-        {
-            let mut pending = ctx.pending_ns.lock().unwrap_or_else(|p| p.into_inner());
-            if !pending.insert(ns.to_lowercase()) {
-                ctx.trace.push(TraceEvent::Note(format!(
-                    "dependency cycle: already resolving {ns}"
-                )));
-                return Ok(true);
-            }
+        if ctx.resolving_ns(&ns) {
+            ctx.trace.push(TraceEvent::Note(format!(
+                "dependency cycle: already resolving {ns}"
+            )));
+            return Ok(true);
         }
+        let child = ctx.child(Some(&ns), &ns)?;
         ctx.budget.charge(BudgetKind::GluelessLookups, 1)?;
         ctx.trace.push(TraceEvent::Note(format!(
             "resolving glueless name server {ns}"
         )));
-        let addrs = self.resolve_ns_addresses(ctx, &ns).await;
-        ctx.pending_ns
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .remove(&ns.to_lowercase());
-        let addrs = addrs?;
+        let addrs = self.resolve_ns_addresses(&child, &ns).await?;
         if let Some(entry) = deleg.servers.get_mut(idx) {
             entry.addrs = addrs;
         }
         Ok(true)
     }
 
-    /// A and/or AAAA of a name server, by a nested resolution.
+    /// A and/or AAAA of a name server, by a nested resolution in `ctx`,
+    /// the branch that resolves `ns`.
     async fn resolve_ns_addresses(
         &self,
-        ctx: &Ctx,
+        ctx: &Ctx<'_>,
         ns: &Name,
     ) -> Result<Vec<IpAddr>, ResolveError> {
-        let _guard = ctx.enter(ns)?;
         let up = &self.config.upstream;
         let mut types = Vec::new();
         if up.ipv4 {
@@ -785,7 +778,13 @@ impl Inner {
     }
 
     /// Caches a referral and returns the child's zone cut.
-    fn accept_referral(&self, ctx: &Ctx, parent: &Delegation, r: Referral, now: u64) -> Delegation {
+    fn accept_referral(
+        &self,
+        ctx: &Ctx<'_>,
+        parent: &Delegation,
+        r: Referral,
+        now: u64,
+    ) -> Delegation {
         let ns_names: Vec<Name> =
             r.ns.records
                 .iter()

@@ -28,7 +28,6 @@ pub mod udp_tcp;
 mod validate;
 
 use std::collections::HashSet;
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -99,20 +98,34 @@ impl ResolveError {
     }
 }
 
-/// The state of one client query's resolution, shared by its sub-resolutions.
-pub(crate) struct Ctx {
-    pub(crate) budget: Budget,
+/// One branch of a client query's resolution: the client query itself, or
+/// a sub-resolution started from another branch (a glueless name server's
+/// addresses, a zone's chain of trust).
+///
+/// All branches of one client query share its budget, deadline, trace and
+/// last-asked zone, so that the work done for one client query stays
+/// bounded however much of it runs concurrently. Each branch owns its place
+/// in the tree of sub-resolutions: how deeply it is nested, and (through
+/// `parent`) the name servers whose addresses it and its ancestors are
+/// resolving. Concurrent branches (the A and AAAA lookups of one glueless
+/// name server, a zone's DNSKEY fetch beside its parent's chain of trust)
+/// thus see only their own ancestors: a name server both need is not taken
+/// for a dependency cycle, and the depth is the true nesting, not the sum
+/// of the branches' nestings.
+pub(crate) struct Ctx<'a> {
+    pub(crate) budget: &'a Budget,
     /// Monotonic time by which the client must have an answer.
     pub(crate) deadline: Duration,
-    pub(crate) trace: Arc<Trace>,
-    /// Nesting depth of sub-resolutions.
-    depth: AtomicU32,
-    /// Names whose addresses are being resolved, to detect dependency cycles
-    /// (ns.a. served by b., whose servers are in a.).
-    pending_ns: Mutex<HashSet<Name>>,
+    pub(crate) trace: &'a Trace,
     /// The zone whose servers were asked last, so that a failure without a
     /// zone of its own (budget, deadline, depth) still says where it was.
-    last_zone: Mutex<Option<Name>>,
+    last_zone: &'a Mutex<Option<Name>>,
+    /// The branch this one was started from; `None` for the client query.
+    parent: Option<&'a Ctx<'a>>,
+    /// The name server (lower case) whose addresses this branch resolves.
+    ns: Option<Name>,
+    /// Sub-resolutions this branch is nested in.
+    depth: u32,
 }
 
 pub(crate) struct Inner {
@@ -221,14 +234,10 @@ impl Resolve for Resolver {
 impl Inner {
     async fn resolve(&self, question: &Question, opts: QueryOpts, trace: Arc<Trace>) -> Resolution {
         let deadline_ms = self.config.upstream.query_deadline_ms;
-        let ctx = Ctx {
-            budget: Budget::new(&self.config.limits),
-            deadline: self.clock.monotonic() + Duration::from_millis(deadline_ms),
-            trace,
-            depth: AtomicU32::new(0),
-            pending_ns: Mutex::new(HashSet::new()),
-            last_zone: Mutex::new(None),
-        };
+        let budget = Budget::new(&self.config.limits);
+        let last_zone = Mutex::new(None);
+        let deadline = self.clock.monotonic() + Duration::from_millis(deadline_ms);
+        let ctx = Ctx::client_query(&budget, deadline, &trace, &last_zone);
         let result = self
             .resolve_chain(&ctx, &question.name, question.qtype)
             .await;
@@ -281,7 +290,7 @@ impl Inner {
     /// Follows the CNAME/DNAME chain from `qname` to the final answer.
     pub(crate) async fn resolve_chain(
         &self,
-        ctx: &Ctx,
+        ctx: &Ctx<'_>,
         qname: &Name,
         qtype: RecordType,
     ) -> Result<Chain, ResolveError> {
@@ -419,7 +428,25 @@ impl Inner {
     }
 }
 
-impl Ctx {
+impl<'a> Ctx<'a> {
+    /// The branch of the client query itself.
+    fn client_query(
+        budget: &'a Budget,
+        deadline: Duration,
+        trace: &'a Trace,
+        last_zone: &'a Mutex<Option<Name>>,
+    ) -> Self {
+        Ctx {
+            budget,
+            deadline,
+            trace,
+            last_zone,
+            parent: None,
+            ns: None,
+            depth: 0,
+        }
+    }
+
     /// Remembers that `zone`'s servers are being asked (for the log).
     pub(crate) fn asking(&self, zone: &Name) {
         let mut last = self.last_zone.lock().unwrap_or_else(|p| p.into_inner());
@@ -435,23 +462,97 @@ impl Ctx {
             .clone()
     }
 
-    pub(crate) fn enter(&self, name: &Name) -> Result<DepthGuard<'_>, ResolveError> {
-        let depth = self.depth.fetch_add(1, Ordering::SeqCst) + 1;
-        let guard = DepthGuard { ctx: self };
+    /// A sub-resolution of this branch, one level deeper; for the addresses
+    /// of name server `ns` if given. `what` names it in the depth error.
+    pub(crate) fn child(&self, ns: Option<&Name>, what: &Name) -> Result<Ctx<'_>, ResolveError> {
+        let depth = self.depth + 1;
         if depth > MAX_DEPTH {
-            return Err(ResolveError::TooDeep(name.clone()));
+            return Err(ResolveError::TooDeep(what.clone()));
         }
-        Ok(guard)
+        Ok(Ctx {
+            budget: self.budget,
+            deadline: self.deadline,
+            trace: self.trace,
+            last_zone: self.last_zone,
+            parent: Some(self),
+            ns: ns.map(Name::to_lowercase),
+            depth,
+        })
+    }
+
+    /// Is this branch, or one it was started from, resolving the addresses
+    /// of `ns`? Then resolving them again here would wait on itself: a
+    /// dependency cycle (ns.a. served by b., whose servers are in a.).
+    /// Branches running beside this one do not count: a name server they
+    /// need too is no cycle.
+    pub(crate) fn resolving_ns(&self, ns: &Name) -> bool {
+        let ns = ns.to_lowercase();
+        let mut branch = Some(self);
+        while let Some(b) = branch {
+            if b.ns.as_ref() == Some(&ns) {
+                return true;
+            }
+            branch = b.parent;
+        }
+        false
     }
 }
 
-/// Decrements the sub-resolution depth when dropped.
-pub(crate) struct DepthGuard<'a> {
-    ctx: &'a Ctx,
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::LimitsConfig;
 
-impl Drop for DepthGuard<'_> {
-    fn drop(&mut self) {
-        self.ctx.depth.fetch_sub(1, Ordering::SeqCst);
+    fn n(s: &str) -> Name {
+        Name::from_ascii(s).unwrap()
+    }
+
+    #[test]
+    fn a_branch_sees_its_ancestors_not_its_siblings() {
+        let budget = Budget::new(&LimitsConfig::default());
+        let trace = Trace::off();
+        let last_zone = Mutex::new(None);
+        let root = Ctx::client_query(&budget, Duration::from_secs(1), &trace, &last_zone);
+        let a = root.child(Some(&n("NS.A.")), &n("ns.a.")).unwrap();
+        let b = a.child(Some(&n("ns.b.")), &n("ns.b.")).unwrap();
+        // Two branches beside each other below ns.b.: neither sees the
+        // other's name server, both see their common ancestors.
+        let left = b.child(Some(&n("ns.c.")), &n("ns.c.")).unwrap();
+        let right = b.child(Some(&n("ns.d.")), &n("ns.d.")).unwrap();
+        assert!(left.resolving_ns(&n("ns.a.")) && left.resolving_ns(&n("ns.b.")));
+        assert!(left.resolving_ns(&n("ns.c.")) && !left.resolving_ns(&n("ns.d.")));
+        assert!(right.resolving_ns(&n("ns.d.")) && !right.resolving_ns(&n("ns.c.")));
+        assert!(!root.resolving_ns(&n("ns.a.")));
+        assert_eq!((left.depth, right.depth), (3, 3));
+        // A branch that resolves no name server (a chain of trust) still
+        // counts as a level.
+        let trust = right.child(None, &n("zone.")).unwrap();
+        assert_eq!(trust.depth, 4);
+        assert!(trust.resolving_ns(&n("ns.d.")) && !trust.resolving_ns(&n("ns.c.")));
+    }
+
+    #[test]
+    fn depth_is_the_nesting_of_one_branch() {
+        let budget = Budget::new(&LimitsConfig::default());
+        let trace = Trace::off();
+        let last_zone = Mutex::new(None);
+        let root = Ctx::client_query(&budget, Duration::from_secs(1), &trace, &last_zone);
+        // Many branches side by side at one level do not add up...
+        let siblings: Vec<Ctx<'_>> = (0..2 * MAX_DEPTH)
+            .map(|_| root.child(None, &n("x.")).unwrap())
+            .collect();
+        assert!(siblings.iter().all(|s| s.depth == 1));
+        // ...but nesting does, up to MAX_DEPTH.
+        fn nest(ctx: &Ctx<'_>, levels: u32) -> Result<u32, ResolveError> {
+            if levels == 0 {
+                return Ok(ctx.depth);
+            }
+            nest(&ctx.child(None, &n("x."))?, levels - 1)
+        }
+        assert_eq!(nest(&root, MAX_DEPTH), Ok(MAX_DEPTH));
+        assert_eq!(
+            nest(&root, MAX_DEPTH + 1),
+            Err(ResolveError::TooDeep(n("x.")))
+        );
     }
 }
