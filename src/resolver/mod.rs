@@ -27,12 +27,14 @@ pub mod transport;
 pub mod udp_tcp;
 mod validate;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
+use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use hickory_proto::op::ResponseCode;
 use hickory_proto::rr::{Name, RecordType};
+use tokio::sync::watch;
 
 pub use api::{QueryOpts, Question, Resolution, Resolve};
 
@@ -126,6 +128,74 @@ pub(crate) struct Ctx<'a> {
     ns: Option<Name>,
     /// Sub-resolutions this branch is nested in.
     depth: u32,
+    /// The glueless name servers whose addresses are being (or were)
+    /// resolved in sub-resolutions started from this branch, with the
+    /// result once there is one. Lookups running concurrently on this
+    /// branch (the A and AAAA of the name server it resolves) that need the
+    /// same deeper server share one sub-resolution of it instead of each
+    /// doing its own, which would double the work at every level of a chain
+    /// of glueless servers. Only this branch's own lookups wait on these
+    /// entries, and each entry is resolved one level below it, so every
+    /// wait points down the tree of branches: no two can wait on each other.
+    ns_lookups: Mutex<HashMap<Name, watch::Receiver<Option<NsAddrs>>>>,
+}
+
+/// The addresses found for a glueless name server, or why they could not be.
+pub(crate) type NsAddrs = Result<Vec<IpAddr>, ResolveError>;
+
+/// Who resolves a glueless name server's addresses for a branch.
+pub(crate) enum NsClaim<'c> {
+    /// This caller: resolve them, then hand the result to [`NsLead::finish`].
+    Lead(NsLead<'c>),
+    /// Another lookup of the branch is resolving (or has resolved) them.
+    Follow(NsFollow),
+}
+
+/// Waits for the result of another lookup's resolution of a name server.
+pub(crate) struct NsFollow(watch::Receiver<Option<NsAddrs>>);
+
+impl NsFollow {
+    /// The leader's result, or `None` if it went away without one (its
+    /// lookup was dropped, e.g. when the other address family won the race
+    /// in `resolve_ns_addresses`): then claim again.
+    pub(crate) async fn result(mut self) -> Option<NsAddrs> {
+        // The watch guard is dropped before any further await.
+        self.0
+            .wait_for(Option::is_some)
+            .await
+            .ok()
+            .and_then(|v| v.clone())
+    }
+}
+
+/// The duty to resolve a glueless name server for a branch. Dropped without
+/// [`NsLead::finish`], its entry is removed so that a follower resolves the
+/// server itself instead of waiting for nothing.
+pub(crate) struct NsLead<'c> {
+    table: &'c Mutex<HashMap<Name, watch::Receiver<Option<NsAddrs>>>>,
+    key: Name,
+    tx: watch::Sender<Option<NsAddrs>>,
+}
+
+impl NsLead<'_> {
+    /// Hands the result to the followers, now and later ones.
+    pub(crate) fn finish(self, result: &NsAddrs) {
+        self.tx.send_replace(Some(result.clone()));
+    }
+}
+
+impl Drop for NsLead<'_> {
+    fn drop(&mut self) {
+        if self.tx.borrow().is_none() {
+            lock(self.table).remove(&self.key);
+        }
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    // Single inserts and removes: a panic elsewhere cannot leave the map
+    // inconsistent, so a poisoned lock is still usable.
+    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 pub(crate) struct Inner {
@@ -444,22 +514,20 @@ impl<'a> Ctx<'a> {
             parent: None,
             ns: None,
             depth: 0,
+            ns_lookups: Mutex::new(HashMap::new()),
         }
     }
 
     /// Remembers that `zone`'s servers are being asked (for the log).
     pub(crate) fn asking(&self, zone: &Name) {
-        let mut last = self.last_zone.lock().unwrap_or_else(|p| p.into_inner());
+        let mut last = lock(self.last_zone);
         if last.as_ref() != Some(zone) {
             *last = Some(zone.clone());
         }
     }
 
     fn last_zone(&self) -> Option<Name> {
-        self.last_zone
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone()
+        lock(self.last_zone).clone()
     }
 
     /// A sub-resolution of this branch, one level deeper; for the addresses
@@ -477,6 +545,24 @@ impl<'a> Ctx<'a> {
             parent: Some(self),
             ns: ns.map(Name::to_lowercase),
             depth,
+            ns_lookups: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// Claims the resolution of glueless name server `ns`'s addresses for
+    /// this branch (see `ns_lookups`).
+    pub(crate) fn claim_ns(&self, ns: &Name) -> NsClaim<'_> {
+        let key = ns.to_lowercase();
+        let mut table = lock(&self.ns_lookups);
+        if let Some(rx) = table.get(&key) {
+            return NsClaim::Follow(NsFollow(rx.clone()));
+        }
+        let (tx, rx) = watch::channel(None);
+        table.insert(key.clone(), rx);
+        NsClaim::Lead(NsLead {
+            table: &self.ns_lookups,
+            key,
+            tx,
         })
     }
 
