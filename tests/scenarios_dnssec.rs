@@ -245,6 +245,27 @@ async fn mixed_algorithms_along_the_chain_secure() {
     );
 }
 
+/// A chain of trust through eight signed zones below the root, on a cold
+/// cache. The walk up to the anchor is not a nested sub-resolution: it used
+/// to count one level of the resolver's depth limit (6) per zone, which
+/// made any chain of six or more signed zones below the root SERVFAIL.
+#[tokio::test]
+async fn deep_chain_of_signed_zones_secure() {
+    let mut b = SignedWorldBuilder::new();
+    let mut apex = "example.".to_string();
+    b.zone(&apex, "");
+    for label in ["a", "b", "c", "d", "e", "f", "g"] {
+        apex = format!("{label}.{apex}");
+        b.zone(&apex, ZONE_DATA);
+    }
+    let sw = b.build();
+    let r = sw.resolver(config());
+    assert_secure(
+        &q(&r, &format!("www.{apex}"), RecordType::A).await,
+        RecordType::A,
+    );
+}
+
 // ------------------------------------------------------------ NSEC denial
 
 /// RFC 4035 §3.1.3.2 / §5.4: NXDOMAIN proven by an NSEC covering the name

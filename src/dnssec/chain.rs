@@ -131,11 +131,14 @@ impl Inner {
             if let Some(hit) = self.keys.get(zone, now) {
                 return Ok(hit);
             }
-            // A nested resolution (its DS and DNSKEY lookups may need
-            // glueless servers, and its parent's trust, and so on): one
-            // level deeper, on its own branch.
-            let branch = ctx.child(None, zone)?;
-            let entry = self.build_zone_trust(&branch, zone, now).await?;
+            // Not a nested resolution, so not a level of MAX_DEPTH: the
+            // walk up to the anchor ends (each step is to a proper
+            // ancestor), and its fetches are charged to the budget. A
+            // glueless name server met on the way is resolved one level
+            // down like any other. Counting each zone of the walk as a level
+            // made a chain of six signed zones below the root fail on a
+            // cold cache.
+            let entry = self.build_zone_trust(ctx, zone, now).await?;
             let summary = match &entry.trust {
                 ZoneTrust::Secure { keys } => {
                     let tags: Vec<String> = keys
@@ -251,10 +254,10 @@ impl Inner {
         };
         // The child's DNSKEY set is needed whenever a DS exists: fetch it
         // while the parent's trust is established (independent queries).
-        // The parent's trust runs on a branch of its own one level below
-        // this one (`zone_trust`), the fetch on this branch: each nests as
-        // deep as it really is, and neither takes a name server the other
-        // is resolving for a dependency cycle.
+        // Both run on this branch: a glueless name server that either needs
+        // is resolved on a branch of its own one level down, and one that
+        // both need is resolved once (`Ctx::claim_ns`), not taken for a
+        // dependency cycle.
         let (ptrust, dnskeys) = tokio::join!(
             self.zone_trust(ctx, &parent),
             self.fetch_step(ctx, zone, RecordType::DNSKEY)

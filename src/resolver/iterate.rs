@@ -756,7 +756,7 @@ impl Inner {
     /// Resolves glueless name server `ns`'s addresses on a branch of its
     /// own below `ctx`, charged to the query's budget.
     async fn lead_ns_lookup(&self, ctx: &Ctx<'_>, ns: &Name) -> NsAddrs {
-        let branch = ctx.child(Some(ns), ns)?;
+        let branch = ctx.child(ns)?;
         ctx.budget.charge(BudgetKind::GluelessLookups, 1)?;
         ctx.trace.push(TraceEvent::Note(format!(
             "resolving glueless name server {ns}"

@@ -64,7 +64,8 @@ pub struct ResolverSetup {
 }
 
 /// Nested sub-resolutions (glueless NS addresses) allowed below a client
-/// query. Unbound's `target-fetch-policy` explores similarly shallowly.
+/// query, counted along one branch. Unbound's `target-fetch-policy`
+/// explores similarly shallowly.
 const MAX_DEPTH: u32 = 6;
 
 /// Why a resolution failed (always logged, and sent as EDE EXTRA-TEXT).
@@ -101,19 +102,21 @@ impl ResolveError {
 }
 
 /// One branch of a client query's resolution: the client query itself, or
-/// a sub-resolution started from another branch (a glueless name server's
-/// addresses, a zone's chain of trust).
+/// a sub-resolution of a glueless name server's addresses started from
+/// another branch.
 ///
 /// All branches of one client query share its budget, deadline, trace and
 /// last-asked zone, so that the work done for one client query stays
 /// bounded however much of it runs concurrently. Each branch owns its place
 /// in the tree of sub-resolutions: how deeply it is nested, and (through
 /// `parent`) the name servers whose addresses it and its ancestors are
-/// resolving. Concurrent branches (the A and AAAA lookups of one glueless
-/// name server, a zone's DNSKEY fetch beside its parent's chain of trust)
-/// thus see only their own ancestors: a name server both need is not taken
-/// for a dependency cycle, and the depth is the true nesting, not the sum
-/// of the branches' nestings.
+/// resolving. Lookups running concurrently (the A and AAAA of one name
+/// server, a zone's DNSKEY fetch beside its parent's chain of trust) are on
+/// one branch, and each glueless server they resolve gets a branch of its
+/// own below it; so a name server that two concurrent lookups both need is
+/// not taken for a dependency cycle (it is on neither's ancestor chain: it
+/// is resolved once, see `ns_lookups`), and the depth is the true nesting,
+/// not the sum of the nestings of whatever runs in parallel.
 pub(crate) struct Ctx<'a> {
     pub(crate) budget: &'a Budget,
     /// Monotonic time by which the client must have an answer.
@@ -530,12 +533,12 @@ impl<'a> Ctx<'a> {
         lock(self.last_zone).clone()
     }
 
-    /// A sub-resolution of this branch, one level deeper; for the addresses
-    /// of name server `ns` if given. `what` names it in the depth error.
-    pub(crate) fn child(&self, ns: Option<&Name>, what: &Name) -> Result<Ctx<'_>, ResolveError> {
+    /// The branch that resolves the addresses of name server `ns`, one
+    /// level below this one.
+    pub(crate) fn child(&self, ns: &Name) -> Result<Ctx<'_>, ResolveError> {
         let depth = self.depth + 1;
         if depth > MAX_DEPTH {
-            return Err(ResolveError::TooDeep(what.clone()));
+            return Err(ResolveError::TooDeep(ns.clone()));
         }
         Ok(Ctx {
             budget: self.budget,
@@ -543,7 +546,7 @@ impl<'a> Ctx<'a> {
             trace: self.trace,
             last_zone: self.last_zone,
             parent: Some(self),
-            ns: ns.map(Name::to_lowercase),
+            ns: Some(ns.to_lowercase()),
             depth,
             ns_lookups: Mutex::new(HashMap::new()),
         })
@@ -599,22 +602,17 @@ mod tests {
         let trace = Trace::off();
         let last_zone = Mutex::new(None);
         let root = Ctx::client_query(&budget, Duration::from_secs(1), &trace, &last_zone);
-        let a = root.child(Some(&n("NS.A.")), &n("ns.a.")).unwrap();
-        let b = a.child(Some(&n("ns.b.")), &n("ns.b.")).unwrap();
+        let a = root.child(&n("NS.A.")).unwrap();
+        let b = a.child(&n("ns.b.")).unwrap();
         // Two branches beside each other below ns.b.: neither sees the
         // other's name server, both see their common ancestors.
-        let left = b.child(Some(&n("ns.c.")), &n("ns.c.")).unwrap();
-        let right = b.child(Some(&n("ns.d.")), &n("ns.d.")).unwrap();
+        let left = b.child(&n("ns.c.")).unwrap();
+        let right = b.child(&n("ns.d.")).unwrap();
         assert!(left.resolving_ns(&n("ns.a.")) && left.resolving_ns(&n("ns.b.")));
         assert!(left.resolving_ns(&n("ns.c.")) && !left.resolving_ns(&n("ns.d.")));
         assert!(right.resolving_ns(&n("ns.d.")) && !right.resolving_ns(&n("ns.c.")));
         assert!(!root.resolving_ns(&n("ns.a.")));
         assert_eq!((left.depth, right.depth), (3, 3));
-        // A branch that resolves no name server (a chain of trust) still
-        // counts as a level.
-        let trust = right.child(None, &n("zone.")).unwrap();
-        assert_eq!(trust.depth, 4);
-        assert!(trust.resolving_ns(&n("ns.d.")) && !trust.resolving_ns(&n("ns.c.")));
     }
 
     #[test]
@@ -625,7 +623,7 @@ mod tests {
         let root = Ctx::client_query(&budget, Duration::from_secs(1), &trace, &last_zone);
         // Many branches side by side at one level do not add up...
         let siblings: Vec<Ctx<'_>> = (0..2 * MAX_DEPTH)
-            .map(|_| root.child(None, &n("x.")).unwrap())
+            .map(|i| root.child(&n(&format!("ns{i}.x."))).unwrap())
             .collect();
         assert!(siblings.iter().all(|s| s.depth == 1));
         // ...but nesting does, up to MAX_DEPTH.
@@ -633,12 +631,47 @@ mod tests {
             if levels == 0 {
                 return Ok(ctx.depth);
             }
-            nest(&ctx.child(None, &n("x."))?, levels - 1)
+            nest(&ctx.child(&n(&format!("ns.l{levels}.")))?, levels - 1)
         }
         assert_eq!(nest(&root, MAX_DEPTH), Ok(MAX_DEPTH));
         assert_eq!(
             nest(&root, MAX_DEPTH + 1),
-            Err(ResolveError::TooDeep(n("x.")))
+            Err(ResolveError::TooDeep(n("ns.l1.")))
         );
+    }
+
+    #[test]
+    fn a_server_needed_twice_on_a_branch_is_resolved_once() {
+        let budget = Budget::new(&LimitsConfig::default());
+        let trace = Trace::off();
+        let last_zone = Mutex::new(None);
+        let root = Ctx::client_query(&budget, Duration::from_secs(1), &trace, &last_zone);
+        let NsClaim::Lead(lead) = root.claim_ns(&n("ns.x.")) else {
+            panic!("first claim must lead");
+        };
+        let NsClaim::Follow(early) = root.claim_ns(&n("NS.X.")) else {
+            panic!("second claim must follow");
+        };
+        let addrs: NsAddrs = Ok(vec!["192.0.2.53".parse().unwrap()]);
+        lead.finish(&addrs);
+        let NsClaim::Follow(late) = root.claim_ns(&n("ns.x.")) else {
+            panic!("a finished lookup is shared");
+        };
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        assert_eq!(rt.block_on(early.result()), Some(addrs.clone()));
+        assert_eq!(rt.block_on(late.result()), Some(addrs));
+        // A leader dropped unfinished leaves no entry: its followers are told
+        // to claim again, and the next claim leads.
+        let NsClaim::Lead(lead) = root.claim_ns(&n("ns.y.")) else {
+            panic!("first claim must lead");
+        };
+        let NsClaim::Follow(follower) = root.claim_ns(&n("ns.y.")) else {
+            panic!("second claim must follow");
+        };
+        drop(lead);
+        assert_eq!(rt.block_on(follower.result()), None);
+        assert!(matches!(root.claim_ns(&n("ns.y.")), NsClaim::Lead(_)));
     }
 }
