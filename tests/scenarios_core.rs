@@ -1312,6 +1312,25 @@ async fn many_glueless_ns_names_are_bounded() {
     assert!(w.total_queries() <= limit, "{} queries", w.total_queries());
 }
 
+#[test]
+fn many_glueless_ns_names_are_bounded_with_concurrent_lookups() {
+    // The same NXNS bound when each name server's A and AAAA lookups run
+    // together: the budget is one per client query, whatever runs in
+    // parallel.
+    let w = StdWorld::new();
+    w.edit_zone("com.", |z| {
+        for i in 0..100 {
+            z.add_text(&format!("nxns NS ns{i}.nonexistent.example.net."));
+        }
+    });
+    let cfg = config();
+    let limit = cfg.limits.max_upstream_queries as usize;
+    let r = overlapping_resolver(&w, cfg);
+    let res = w.run(resolve(&r, "www.nxns.com.", RecordType::A));
+    assert_eq!(res.rcode, ResponseCode::ServFail);
+    assert!(w.total_queries() <= limit, "{} queries", w.total_queries());
+}
+
 #[tokio::test]
 async fn negative_ttl_is_the_smaller_of_soa_ttl_and_minimum() {
     let w = StdWorld::new();

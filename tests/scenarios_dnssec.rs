@@ -1973,6 +1973,36 @@ async fn nsec3_second_nxdomain_secure() {
     assert_eq!(second.security, Security::Secure, "{second:#?}");
 }
 
+/// Issue 5: a zone's DNSKEY fetch runs while its parent's chain of trust is
+/// established. On the network where exchanges overlap in virtual time, the
+/// DNSKEY queries of the root, example. and secure.example. (whose DS sets
+/// came with the referrals) are all in flight together; validation gives
+/// the same verdicts as one exchange at a time.
+#[test]
+fn dnskey_fetches_overlap_with_the_parents_chain_of_trust() {
+    let sw = std_world();
+    let r = sw.overlapping_resolver(config());
+    let res = sw.run(q(&r, "www.secure.example.", RecordType::A));
+    assert_secure(&res, RecordType::A);
+    let sent: Vec<_> = sw
+        .queries()
+        .iter()
+        .filter(|l| l.qtype == RecordType::DNSKEY)
+        .map(|l| (l.qname.to_lowercase(), l.sent_at))
+        .collect();
+    assert_eq!(sent.len(), 3, "{sent:?}");
+    assert!(sent.iter().all(|(_, at)| *at == sent[0].1), "{sent:?}");
+
+    let res = sw.run(q(&r, "nope.nsec3.example.", RecordType::A));
+    assert_eq!(res.rcode, ResponseCode::NXDomain, "{res:#?}");
+    assert_eq!(res.security, Security::Secure, "{res:#?}");
+    assert_insecure(
+        &sw.run(q(&r, "www.unsigned.example.", RecordType::A)),
+        RecordType::A,
+    );
+    assert_bogus(&sw.run(q(&r, "www.bogus.example.", RecordType::A)));
+}
+
 /// The chain-of-trust steps are visible in the trace (`anchord query
 /// --trace`): each zone's verdict is noted.
 #[tokio::test]
