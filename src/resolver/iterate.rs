@@ -730,6 +730,11 @@ impl Inner {
             )));
             return Ok(true);
         }
+        // Another lookup on this branch (the other address family of the
+        // name server the branch resolves) may need the same server at the
+        // same time: one of them resolves it, the other takes its result.
+        // A leader dropped without a result (its family lost the race in
+        // `resolve_ns_addresses`) hands the job to the next claim.
         let addrs = loop {
             match ctx.claim_ns(&ns) {
                 NsClaim::Lead(lead) => {
