@@ -11,13 +11,14 @@ use std::time::Duration;
 use anchord::clock::Clock;
 use anchord::config::Config;
 use anchord::resolver::network::Transport;
+use anchord::resolver::trace::TraceEvent;
 use anchord::resolver::{QueryOpts, Question, Resolution, Resolver};
 use hickory_proto::op::ResponseCode;
 use hickory_proto::rr::{Name, RData, RecordType};
 
 use sim::authority::Behaviour;
 use sim::std_world::{addr, StdWorld};
-use sim::world::POISON_ADDR;
+use sim::world::{DEFAULT_RTT, POISON_ADDR};
 use sim::zone::Zone;
 
 fn n(s: &str) -> Name {
@@ -156,6 +157,324 @@ async fn glueless_delegation() {
         .iter()
         .any(|q| q.qname.to_lowercase() == n("ns1.example.net.")
             && matches!(q.qtype, RecordType::A | RecordType::AAAA)));
+}
+
+// ------------------------------------- glueless name servers, concurrently
+//
+// These run on the overlapping network (`World::run`), where exchanges in
+// flight together share virtual time, so concurrent branches really do
+// overlap; on the ordinary network one would finish before the other began.
+
+/// A resolver whose exchanges overlap in virtual time: drive it with `w.run`.
+fn overlapping_resolver(w: &StdWorld, config: Config) -> Resolver {
+    Resolver::new(w.setup_overlapping(config))
+}
+
+/// The notes of a trace (cycle, depth and glueless messages).
+fn notes(trace: &[TraceEvent]) -> Vec<String> {
+    trace
+        .iter()
+        .filter_map(|e| match e {
+            TraceEvent::Note(s) => Some(s.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// When the queries for (`qname`, `qtype`) were sent.
+fn sent_at(w: &StdWorld, qname: &str, qtype: RecordType) -> Vec<Duration> {
+    w.queries()
+        .iter()
+        .filter(|q| q.qname.to_lowercase() == n(qname) && q.qtype == qtype)
+        .map(|q| q.sent_at)
+        .collect()
+}
+
+#[test]
+fn glueless_ns_address_families_are_looked_up_concurrently() {
+    // Issue 5: independent upstream queries run in parallel. The AAAA of a
+    // glueless name server is asked while its A is still in flight, not
+    // after it.
+    let w = StdWorld::new();
+    let r = overlapping_resolver(&w, config());
+    let res = w.run(resolve(&r, "www.glueless.example.", RecordType::A));
+    assert_answer(&res, "192.0.2.40");
+    let a = sent_at(&w, "ns1.example.net.", RecordType::A);
+    let aaaa = sent_at(&w, "ns1.example.net.", RecordType::AAAA);
+    assert_eq!((a.len(), aaaa.len()), (1, 1), "{:?}", w.queries());
+    assert!(
+        aaaa[0] < a[0] + DEFAULT_RTT && a[0] < aaaa[0] + DEFAULT_RTT,
+        "A sent at {:?}, AAAA at {:?}: not in flight together",
+        a[0],
+        aaaa[0]
+    );
+
+    // With IPv6 off, never AAAA.
+    let w = StdWorld::new();
+    let mut c = config();
+    c.upstream.ipv6 = false;
+    let r = overlapping_resolver(&w, c);
+    let res = w.run(resolve(&r, "www.glueless.example.", RecordType::A));
+    assert_answer(&res, "192.0.2.40");
+    assert_eq!(sent_at(&w, "ns1.example.net.", RecordType::A).len(), 1);
+    assert!(sent_at(&w, "ns1.example.net.", RecordType::AAAA).is_empty());
+}
+
+#[test]
+fn glueless_ns_whose_aaaa_is_never_answered_costs_no_timeout() {
+    // RFC 4074 §4.1: some servers ignore AAAA queries. The A lookup has
+    // found the address, so the AAAA one is not waited for.
+    let w = StdWorld::new();
+    for a in [addr::NS1_EXAMPLE_NET_V4, addr::NS2_EXAMPLE_NET_V4] {
+        w.set_behaviour(a, Behaviour::SilentTo(RecordType::AAAA));
+    }
+    let c = config();
+    let timeout = Duration::from_millis(c.upstream.initial_timeout_ms);
+    let r = overlapping_resolver(&w, c);
+    let start = w.clock().monotonic();
+    let (res, trace) = w.run(r.resolve_traced(
+        &Question::new(n("www.glueless.example."), RecordType::A),
+        QueryOpts::default(),
+    ));
+    assert_answer(&res, "192.0.2.40");
+    let took = w.clock().monotonic() - start;
+    assert!(took < timeout, "took {took:?}");
+    assert!(
+        notes(&trace)
+            .iter()
+            .any(|n| n.contains("AAAA: not waited for")),
+        "{trace:#?}"
+    );
+}
+
+/// `dual.example.` is served by `ns.dualnet.net.` (no glue), which has an
+/// A and an AAAA record, in a zone whose server never answers A queries.
+fn dual_family_glueless(w: &StdWorld) {
+    w.edit_zone("example.", |z| z.add_text("dual NS ns.dualnet.net."));
+    w.edit_zone("net.", |z| {
+        z.add_text("dualnet NS ns1.dualnet\nns1.dualnet A 11.9.0.1")
+    });
+    w.serve(
+        Zone::parse(
+            "dualnet.net.",
+            "@ SOA ns1 h 1 2 3 4 60\n@ NS ns1\nns1 A 11.9.0.1\nns A 11.9.0.10\nns AAAA 2600:0:9::10\n",
+        ),
+        &[ip("11.9.0.1")],
+    );
+    w.set_behaviour(ip("11.9.0.1"), Behaviour::SilentTo(RecordType::A));
+    w.serve(
+        Zone::parse(
+            "dual.example.",
+            "@ SOA ns.dualnet.net. h 1 2 3 4 60\n@ NS ns.dualnet.net.\nwww A 192.0.2.61\n",
+        ),
+        &[ip("11.9.0.10"), ip("2600:0:9::10")],
+    );
+}
+
+#[test]
+fn glueless_ns_whose_a_lookup_fails_is_reached_over_ipv6() {
+    // A failure of one family does not fail the other, and is not waited
+    // for once the other has an address.
+    let w = StdWorld::new();
+    dual_family_glueless(&w);
+    let c = config();
+    let timeout = Duration::from_millis(c.upstream.initial_timeout_ms);
+    let r = overlapping_resolver(&w, c);
+    let start = w.clock().monotonic();
+    let res = w.run(resolve(&r, "www.dual.example.", RecordType::A));
+    assert_answer(&res, "192.0.2.61");
+    let took = w.clock().monotonic() - start;
+    assert!(took < timeout, "took {took:?}");
+    assert_eq!(w.query_count(ip("2600:0:9::10")), 1);
+}
+
+/// `top.example.` is served by `ns.mid.com.` (no glue, AAAA only), whose
+/// zone `mid.com.` is served by `ns.deep.net.` (no glue either); `deep.net.`
+/// has glue. Resolving ns.mid.com, its A and its AAAA lookup both need
+/// ns.deep.net's address.
+fn shared_deeper_glueless(w: &StdWorld) {
+    w.edit_zone("example.", |z| z.add_text("top NS ns.mid.com."));
+    w.edit_zone("com.", |z| z.add_text("mid NS ns.deep.net."));
+    w.edit_zone("net.", |z| {
+        z.add_text("deep NS ns.deep\nns.deep A 11.8.0.3")
+    });
+    w.serve(
+        Zone::parse(
+            "deep.net.",
+            "@ SOA ns h 1 2 3 4 60\n@ NS ns\nns A 11.8.0.3\n",
+        ),
+        &[ip("11.8.0.3")],
+    );
+    w.serve(
+        Zone::parse(
+            "mid.com.",
+            "@ SOA ns.deep.net. h 1 2 3 4 60\n@ NS ns.deep.net.\nns AAAA 2600:0:8::2\n",
+        ),
+        &[ip("11.8.0.3")],
+    );
+    w.serve(
+        Zone::parse(
+            "top.example.",
+            "@ SOA ns.mid.com. h 1 2 3 4 60\n@ NS ns.mid.com.\nwww A 192.0.2.77\n",
+        ),
+        &[ip("2600:0:8::2")],
+    );
+}
+
+#[test]
+fn glueless_server_needed_by_both_address_families_is_no_cycle() {
+    // The review finding that reverted e487ede: with one pending set per
+    // client query, the second of the two concurrent lookups to need
+    // ns.deep.net saw it pending and took it for a dependency cycle. Each
+    // branch now checks only its own ancestors, and the two lookups share
+    // one resolution of ns.deep.net.
+    let w = StdWorld::new();
+    shared_deeper_glueless(&w);
+    let r = overlapping_resolver(&w, config());
+    let (res, trace) = w.run(r.resolve_traced(
+        &Question::new(n("www.top.example."), RecordType::A),
+        QueryOpts::default(),
+    ));
+    assert_answer(&res, "192.0.2.77");
+    let notes = notes(&trace);
+    assert!(
+        !notes.iter().any(|n| n.contains("cycle")),
+        "false cycle: {notes:#?}"
+    );
+    // Both families of ns.mid.com were asked, in flight together...
+    let a = sent_at(&w, "ns.mid.com.", RecordType::A);
+    let aaaa = sent_at(&w, "ns.mid.com.", RecordType::AAAA);
+    assert_eq!((a.len(), aaaa.len()), (1, 1), "{:?}", w.queries());
+    assert!(aaaa[0] < a[0] + DEFAULT_RTT && a[0] < aaaa[0] + DEFAULT_RTT);
+    // ...and ns.deep.net was resolved once for both.
+    assert_eq!(sent_at(&w, "ns.deep.net.", RecordType::A).len(), 1);
+    assert!(notes
+        .iter()
+        .any(|n| n.contains("ns.deep.net.: already looked up from this branch")));
+}
+
+#[test]
+fn ns_dependency_cycle_is_servfail_with_concurrent_lookups() {
+    // A true cycle (cyca.com served by ns.cycb.com, cycb.com by
+    // ns.cyca.com, no glue) is still found when the address families are
+    // looked up concurrently: ns.cycb.com is on the branch's own ancestor
+    // chain. It ends quickly, within budget.
+    let w = StdWorld::new();
+    w.edit_zone("com.", |z| {
+        z.add_text("cyca NS ns.cycb.com.\ncycb NS ns.cyca.com.")
+    });
+    let c = config();
+    let timeout = Duration::from_millis(c.upstream.initial_timeout_ms);
+    let r = overlapping_resolver(&w, c);
+    let start = w.clock().monotonic();
+    let (res, trace) = w.run(r.resolve_traced(
+        &Question::new(n("www.cyca.com."), RecordType::A),
+        QueryOpts::default(),
+    ));
+    assert_eq!(res.rcode, ResponseCode::ServFail);
+    let notes = notes(&trace);
+    assert!(
+        notes
+            .iter()
+            .any(|n| n == "dependency cycle: already resolving ns.cycb.com."),
+        "{notes:#?}"
+    );
+    assert!(!notes.iter().any(|n| n.contains("budget")), "{notes:#?}");
+    assert!(w.total_queries() < 20, "{} queries", w.total_queries());
+    let took = w.clock().monotonic() - start;
+    assert!(took < timeout, "took {took:?}");
+}
+
+/// `www.top.example.` behind a chain of `levels` glueless name servers:
+/// top.example is served by ns.lvl1.com, lvl1.com by ns.lvl2.com, ... and
+/// the last, lvlN.com, by a.lvlN.com, with glue. ns.lvlI.com's address is
+/// only in lvlI.com, so resolving www.top.example nests `levels`
+/// sub-resolutions: ns.lvl1.com needs ns.lvl2.com, ... down to ns.lvlN.com.
+fn glueless_chain(w: &StdWorld, levels: u8) {
+    w.edit_zone("example.", |z| z.add_text("top NS ns.lvl1.com."));
+    for i in 1..=levels {
+        let addr = |i: u8| format!("11.10.0.{i}");
+        let (server, served_at) = if i == levels {
+            w.edit_zone("com.", |z| {
+                z.add_text(&format!("lvl{i} NS a.lvl{i}\na.lvl{i} A {}", addr(i)))
+            });
+            (format!("a.lvl{i}.com."), addr(i))
+        } else {
+            let next = format!("ns.lvl{}.com.", i + 1);
+            w.edit_zone("com.", |z| z.add_text(&format!("lvl{i} NS {next}")));
+            (next, addr(i + 1))
+        };
+        w.serve(
+            Zone::parse(
+                &format!("lvl{i}.com."),
+                &format!(
+                    "@ SOA {server} h 1 2 3 4 60\n@ NS {server}\na A {}\nns A {}\n",
+                    addr(i),
+                    addr(i)
+                ),
+            ),
+            &[ip(&served_at)],
+        );
+    }
+    w.serve(
+        Zone::parse(
+            "top.example.",
+            "@ SOA ns.lvl1.com. h 1 2 3 4 60\n@ NS ns.lvl1.com.\nwww A 192.0.2.78\n",
+        ),
+        &[ip("11.10.0.1")],
+    );
+}
+
+/// `MAX_DEPTH` in src/resolver/mod.rs.
+const MAX_DEPTH: u8 = 6;
+
+#[test]
+fn glueless_chain_as_deep_as_the_limit_resolves_with_both_families() {
+    // Depth is the nesting of one branch: the concurrent A and AAAA lookups
+    // at each level do not add up. Their shared resolution of each deeper
+    // server keeps the work linear in the depth, within the default budget.
+    let w = StdWorld::new();
+    glueless_chain(&w, MAX_DEPTH);
+    let r = overlapping_resolver(&w, config());
+    let (res, trace) = w.run(r.resolve_traced(
+        &Question::new(n("www.top.example."), RecordType::A),
+        QueryOpts::default(),
+    ));
+    assert_answer(&res, "192.0.2.78");
+    let notes = notes(&trace);
+    for i in 1..=MAX_DEPTH {
+        let lead = format!("resolving glueless name server ns.lvl{i}.com.");
+        assert_eq!(
+            notes.iter().filter(|n| **n == lead).count(),
+            1,
+            "{notes:#?}"
+        );
+        assert!(sent_at(&w, &format!("ns.lvl{i}.com."), RecordType::AAAA).len() <= 1);
+    }
+}
+
+#[test]
+fn glueless_chain_deeper_than_the_limit_is_servfail() {
+    let w = StdWorld::new();
+    glueless_chain(&w, MAX_DEPTH + 1);
+    let c = config();
+    let limit = c.limits.max_upstream_queries as usize;
+    let r = overlapping_resolver(&w, c);
+    let (res, trace) = w.run(r.resolve_traced(
+        &Question::new(n("www.top.example."), RecordType::A),
+        QueryOpts::default(),
+    ));
+    assert_eq!(res.rcode, ResponseCode::ServFail);
+    let deepest = format!("ns.lvl{}.com.", MAX_DEPTH + 1);
+    assert!(
+        notes(&trace)
+            .iter()
+            .any(|n| n.contains(&format!("depth limit reached resolving {deepest}"))),
+        "{trace:#?}"
+    );
+    // The deepest server was never asked for.
+    assert!(sent_at(&w, &deepest, RecordType::A).is_empty());
+    assert!(w.total_queries() <= limit, "{} queries", w.total_queries());
 }
 
 #[tokio::test]
@@ -1041,6 +1360,25 @@ async fn many_glueless_ns_names_are_bounded() {
     let limit = cfg.limits.max_upstream_queries as usize;
     let r = resolver(&w, cfg);
     let res = resolve(&r, "www.nxns.com.", RecordType::A).await;
+    assert_eq!(res.rcode, ResponseCode::ServFail);
+    assert!(w.total_queries() <= limit, "{} queries", w.total_queries());
+}
+
+#[test]
+fn many_glueless_ns_names_are_bounded_with_concurrent_lookups() {
+    // The same NXNS bound when each name server's A and AAAA lookups run
+    // together: the budget is one per client query, whatever runs in
+    // parallel.
+    let w = StdWorld::new();
+    w.edit_zone("com.", |z| {
+        for i in 0..100 {
+            z.add_text(&format!("nxns NS ns{i}.nonexistent.example.net."));
+        }
+    });
+    let cfg = config();
+    let limit = cfg.limits.max_upstream_queries as usize;
+    let r = overlapping_resolver(&w, cfg);
+    let res = w.run(resolve(&r, "www.nxns.com.", RecordType::A));
     assert_eq!(res.rcode, ResponseCode::ServFail);
     assert!(w.total_queries() <= limit, "{} queries", w.total_queries());
 }

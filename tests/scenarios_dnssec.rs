@@ -247,6 +247,27 @@ async fn mixed_algorithms_along_the_chain_secure() {
     );
 }
 
+/// A chain of trust through eight signed zones below the root, on a cold
+/// cache. The walk up to the anchor is not a nested sub-resolution: it used
+/// to count one level of the resolver's depth limit (6) per zone, which
+/// made any chain of six or more signed zones below the root SERVFAIL.
+#[tokio::test]
+async fn deep_chain_of_signed_zones_secure() {
+    let mut b = SignedWorldBuilder::new();
+    let mut apex = "example.".to_string();
+    b.zone(&apex, "");
+    for label in ["a", "b", "c", "d", "e", "f", "g"] {
+        apex = format!("{label}.{apex}");
+        b.zone(&apex, ZONE_DATA);
+    }
+    let sw = b.build();
+    let r = sw.resolver(config());
+    assert_secure(
+        &q(&r, &format!("www.{apex}"), RecordType::A).await,
+        RecordType::A,
+    );
+}
+
 // ------------------------------------------------------------ NSEC denial
 
 /// RFC 4035 §3.1.3.2 / §5.4: NXDOMAIN proven by an NSEC covering the name
@@ -1954,6 +1975,36 @@ async fn nsec3_second_nxdomain_secure() {
     let second = q(&r, "nope2.nsec3.example.", RecordType::A).await;
     assert_eq!(second.rcode, ResponseCode::NXDomain, "{second:#?}");
     assert_eq!(second.security, Security::Secure, "{second:#?}");
+}
+
+/// Issue 5: a zone's DNSKEY fetch runs while its parent's chain of trust is
+/// established. On the network where exchanges overlap in virtual time, the
+/// DNSKEY queries of the root, example. and secure.example. (whose DS sets
+/// came with the referrals) are all in flight together; validation gives
+/// the same verdicts as one exchange at a time.
+#[test]
+fn dnskey_fetches_overlap_with_the_parents_chain_of_trust() {
+    let sw = std_world();
+    let r = sw.overlapping_resolver(config());
+    let res = sw.run(q(&r, "www.secure.example.", RecordType::A));
+    assert_secure(&res, RecordType::A);
+    let sent: Vec<_> = sw
+        .queries()
+        .iter()
+        .filter(|l| l.qtype == RecordType::DNSKEY)
+        .map(|l| (l.qname.to_lowercase(), l.sent_at))
+        .collect();
+    assert_eq!(sent.len(), 3, "{sent:?}");
+    assert!(sent.iter().all(|(_, at)| *at == sent[0].1), "{sent:?}");
+
+    let res = sw.run(q(&r, "nope.nsec3.example.", RecordType::A));
+    assert_eq!(res.rcode, ResponseCode::NXDomain, "{res:#?}");
+    assert_eq!(res.security, Security::Secure, "{res:#?}");
+    assert_insecure(
+        &sw.run(q(&r, "www.unsigned.example.", RecordType::A)),
+        RecordType::A,
+    );
+    assert_bogus(&sw.run(q(&r, "www.bogus.example.", RecordType::A)));
 }
 
 /// The chain-of-trust steps are visible in the trace (`anchord query

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use anchord::clock::Clock;
 use anchord::resolver::matching::response_matches;
-use anchord::resolver::network::{NetError, Transport};
+use anchord::resolver::network::{NetError, SharedNetwork, Transport};
 use hickory_proto::op::{Edns, Message, MessageType, OpCode, Query, ResponseCode};
 use hickory_proto::rr::{Name, RData, Record, RecordType};
 
@@ -806,4 +806,54 @@ fn lookup_edge_cases() {
         names(&a.answers),
         vec!["example.org. SOA", "example.org. NS"]
     );
+}
+
+/// One UDP exchange with `ip` on `net`.
+async fn exchange_on(net: &SharedNetwork, ip: IpAddr, wire: &[u8]) -> Result<Vec<u8>, NetError> {
+    net.exchange(SocketAddr::new(ip, 53), Transport::Udp, wire, TIMEOUT)
+        .await
+}
+
+/// The overlapping network: two exchanges in flight together are both sent
+/// at the start and end after the slower one's RTT, not the sum; one to a
+/// server that is not there ends after its timeout.
+#[test]
+fn overlapping_exchanges_share_virtual_time() {
+    let w = StdWorld::new();
+    w.set_rtt(addr::NS2_EXAMPLE_COM_V4, Duration::from_millis(70));
+    let net = w.overlapping_network();
+    let clock = w.clock();
+    let wire = |name: &str| {
+        query_msg(name, RecordType::A, Some((1232, false)))
+            .to_vec()
+            .unwrap()
+    };
+    let (a, b) = (wire("www.example.com."), wire("mail.example.com."));
+    let start = clock.monotonic();
+    let (ra, rb) = w.run(async {
+        tokio::join!(
+            exchange_on(&net, addr::NS1_EXAMPLE_COM_V4, &a),
+            exchange_on(&net, addr::NS2_EXAMPLE_COM_V4, &b)
+        )
+    });
+    assert!(ra.is_ok() && rb.is_ok());
+    assert_eq!(clock.monotonic() - start, Duration::from_millis(70));
+    let log = w.queries();
+    assert_eq!(log.len(), 2);
+    assert!(log.iter().all(|l| l.sent_at == start), "{log:?}");
+
+    let start = clock.monotonic();
+    let nobody: IpAddr = "11.99.0.1".parse().unwrap();
+    let r = w.run(exchange_on(&net, nobody, &a));
+    assert!(matches!(r, Err(NetError::Timeout)), "{r:?}");
+    assert_eq!(clock.monotonic() - start, TIMEOUT);
+}
+
+/// `World::run` reports a resolution that waits on something no exchange
+/// will ever bring instead of hanging.
+#[test]
+#[should_panic(expected = "deadlock")]
+fn run_panics_on_a_deadlock() {
+    let w = StdWorld::new();
+    w.run(std::future::pending::<()>());
 }

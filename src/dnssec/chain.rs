@@ -123,7 +123,7 @@ impl Inner {
     /// The trust of `zone`, from the key cache or built now.
     pub(crate) fn zone_trust<'a>(
         &'a self,
-        ctx: &'a Ctx,
+        ctx: &'a Ctx<'_>,
         zone: &'a Name,
     ) -> BoxFuture<'a, Result<std::sync::Arc<KeyEntry>, ResolveError>> {
         Box::pin(async move {
@@ -131,7 +131,13 @@ impl Inner {
             if let Some(hit) = self.keys.get(zone, now) {
                 return Ok(hit);
             }
-            let _guard = ctx.enter(zone)?;
+            // Not a nested resolution, so not a level of MAX_DEPTH: the
+            // walk up to the anchor ends (each step is to a proper
+            // ancestor), and its fetches are charged to the budget. A
+            // glueless name server met on the way is resolved one level
+            // down like any other. Counting each zone of the walk as a level
+            // made a chain of six signed zones below the root fail on a
+            // cold cache.
             let entry = self.build_zone_trust(ctx, zone, now).await?;
             let summary = match &entry.trust {
                 ZoneTrust::Secure { keys } => {
@@ -161,7 +167,7 @@ impl Inner {
 
     async fn build_zone_trust(
         &self,
-        ctx: &Ctx,
+        ctx: &Ctx<'_>,
         zone: &Name,
         now: u64,
     ) -> Result<KeyEntry, ResolveError> {
@@ -232,7 +238,7 @@ impl Inner {
 
     async fn trust_from_ds(
         &self,
-        ctx: &Ctx,
+        ctx: &Ctx<'_>,
         zone: &Name,
         mut ds_set: ZoneRrset,
         now: u64,
@@ -248,6 +254,10 @@ impl Inner {
         };
         // The child's DNSKEY set is needed whenever a DS exists: fetch it
         // while the parent's trust is established (independent queries).
+        // Both run on this branch: a glueless name server that either needs
+        // is resolved on a branch of its own one level down, and one that
+        // both need is resolved once (`Ctx::claim_ns`), not taken for a
+        // dependency cycle.
         let (ptrust, dnskeys) = tokio::join!(
             self.zone_trust(ctx, &parent),
             self.fetch_step(ctx, zone, RecordType::DNSKEY)
@@ -257,7 +267,7 @@ impl Inner {
             Ok(keys) => keys,
             Err(verdict) => return Ok(verdict),
         };
-        let bound = match verify_rrset(&ds_set.set, &parent, keys, now, &ctx.budget) {
+        let bound = match verify_rrset(&ds_set.set, &parent, keys, now, ctx.budget) {
             Ok(v) => {
                 let tags: Vec<String> = ds_set
                     .set
@@ -335,7 +345,7 @@ impl Inner {
 
     async fn trust_from_no_ds(
         &self,
-        ctx: &Ctx,
+        ctx: &Ctx<'_>,
         zone: &Name,
         kind: NegativeKind,
         authority: Vec<ZoneRrset>,
@@ -357,7 +367,7 @@ impl Inner {
         };
         let mut expiry = ptrust.expires_at;
         for set in &authority {
-            match verify_rrset(&set.set, &parent, keys, now, &ctx.budget) {
+            match verify_rrset(&set.set, &parent, keys, now, ctx.budget) {
                 Ok(v) => {
                     expiry = expiry.min(now + u64::from(v.ttl_bound.min(set.set.ttl())));
                 }
@@ -378,7 +388,7 @@ impl Inner {
             ));
         }
         let limits = self.nsec3_limits();
-        match denial::prove_no_ds(zone, &parent, &authority, &limits, &ctx.budget) {
+        match denial::prove_no_ds(zone, &parent, &authority, &limits, ctx.budget) {
             Ok(DenialOutcome::Secure) => Ok(insecure(
                 format!("{zone} is an unsigned delegation (no DS, proven by {parent})"),
                 expiry,
@@ -397,7 +407,7 @@ impl Inner {
     #[allow(clippy::too_many_arguments)]
     async fn keys_vouched(
         &self,
-        ctx: &Ctx,
+        ctx: &Ctx<'_>,
         zone: &Name,
         dnskey_step: Step,
         vouchers: &[Voucher<'_>],
@@ -449,7 +459,7 @@ impl Inner {
                 bogus_until,
             ));
         }
-        match verify_rrset(&set.set, zone, &vouched, now, &ctx.budget) {
+        match verify_rrset(&set.set, zone, &vouched, now, ctx.budget) {
             Ok(v) => {
                 let bound = v.ttl_bound;
                 ctx.trace.push(TraceEvent::Note(format!(

@@ -18,7 +18,7 @@ impl Inner {
     /// Resolves (name, type) through the forwarders.
     pub(crate) async fn forward_lookup(
         &self,
-        ctx: &Ctx,
+        ctx: &Ctx<'_>,
         name: &Name,
         qtype: RecordType,
     ) -> Result<Step, ResolveError> {

@@ -4,7 +4,10 @@
 //! detection, and the caching of everything learnt on the way.
 
 use std::collections::HashSet;
+use std::future::{poll_fn, Future};
 use std::net::{IpAddr, SocketAddr};
+use std::pin::pin;
+use std::task::Poll;
 
 use hickory_proto::rr::{Name, RData, Record, RecordType};
 
@@ -16,7 +19,7 @@ use super::rrset::Rrset;
 use super::step::{combined, flatten, reason, Step, ZoneRrset};
 use super::trace::TraceEvent;
 use super::transport::{ExchangeError, QueryFlags};
-use super::{Ctx, Inner, ResolveError};
+use super::{Ctx, Inner, NsAddrs, NsClaim, ResolveError};
 use crate::cache::rrset::{CachedNegative, CachedRrset, NegativeKind, Trust};
 use crate::dnssec::aggressive::Synthesized;
 use crate::dnssec::state::Security;
@@ -171,7 +174,7 @@ impl Inner {
     /// result is validated (unless already judged) and cached with its status.
     pub(crate) fn lookup<'a>(
         &'a self,
-        ctx: &'a Ctx,
+        ctx: &'a Ctx<'_>,
         name: &'a Name,
         qtype: RecordType,
         keep: Keep,
@@ -193,7 +196,7 @@ impl Inner {
     /// validating anything. `true` when it came from the network.
     pub(crate) fn fetch_step<'a>(
         &'a self,
-        ctx: &'a Ctx,
+        ctx: &'a Ctx<'_>,
         name: &'a Name,
         qtype: RecordType,
     ) -> BoxFuture<'a, Result<(Step, bool), ResolveError>> {
@@ -544,7 +547,7 @@ impl Inner {
     /// Iterates from `deleg` down to the answer for (name, type).
     async fn iterate(
         &self,
-        ctx: &Ctx,
+        ctx: &Ctx<'_>,
         name: &Name,
         qtype: RecordType,
         mut deleg: Delegation,
@@ -639,7 +642,7 @@ impl Inner {
     /// Asks the servers of `deleg` until one gives a usable response.
     async fn ask_zone(
         &self,
-        ctx: &Ctx,
+        ctx: &Ctx<'_>,
         deleg: &mut Delegation,
         sname: &Name,
         stype: RecordType,
@@ -722,7 +725,7 @@ impl Inner {
     /// none (a glueless delegation). Returns false when none is left.
     async fn resolve_next_ns(
         &self,
-        ctx: &Ctx,
+        ctx: &Ctx<'_>,
         deleg: &mut Delegation,
     ) -> Result<bool, ResolveError> {
         // Prefer servers outside the zone: one inside it without glue can
@@ -748,71 +751,144 @@ impl Inner {
             )));
             return Ok(true);
         }
-        {
-            let mut pending = ctx.pending_ns.lock().unwrap_or_else(|p| p.into_inner());
-            if !pending.insert(ns.to_lowercase()) {
-                ctx.trace.push(TraceEvent::Note(format!(
-                    "dependency cycle: already resolving {ns}"
-                )));
-                return Ok(true);
-            }
+        if ctx.resolving_ns(&ns) {
+            ctx.trace.push(TraceEvent::Note(format!(
+                "dependency cycle: already resolving {ns}"
+            )));
+            return Ok(true);
         }
-        ctx.budget.charge(BudgetKind::GluelessLookups, 1)?;
-        ctx.trace.push(TraceEvent::Note(format!(
-            "resolving glueless name server {ns}"
-        )));
-        let addrs = self.resolve_ns_addresses(ctx, &ns).await;
-        ctx.pending_ns
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .remove(&ns.to_lowercase());
-        let addrs = addrs?;
+        // Another lookup on this branch (the other address family of the
+        // name server the branch resolves) may need the same server at the
+        // same time: one of them resolves it, the other takes its result.
+        // A leader dropped without a result (its family lost the race in
+        // `resolve_ns_addresses`) hands the job to the next claim.
+        let addrs = loop {
+            match ctx.claim_ns(&ns) {
+                NsClaim::Lead(lead) => {
+                    let result = self.lead_ns_lookup(ctx, &ns).await;
+                    lead.finish(&result);
+                    break result?;
+                }
+                NsClaim::Follow(follow) => {
+                    ctx.trace.push(TraceEvent::Note(format!(
+                        "glueless name server {ns}: already looked up from this branch, sharing the result"
+                    )));
+                    if let Some(result) = follow.result().await {
+                        break result?;
+                    }
+                }
+            }
+        };
         if let Some(entry) = deleg.servers.get_mut(idx) {
             entry.addrs = addrs;
         }
         Ok(true)
     }
 
-    /// A and/or AAAA of a name server, by a nested resolution.
-    async fn resolve_ns_addresses(
-        &self,
-        ctx: &Ctx,
-        ns: &Name,
-    ) -> Result<Vec<IpAddr>, ResolveError> {
-        let _guard = ctx.enter(ns)?;
+    /// Resolves glueless name server `ns`'s addresses on a branch of its
+    /// own below `ctx`, charged to the query's budget.
+    async fn lead_ns_lookup(&self, ctx: &Ctx<'_>, ns: &Name) -> NsAddrs {
+        let branch = ctx.child(ns)?;
+        ctx.budget.charge(BudgetKind::GluelessLookups, 1)?;
+        ctx.trace.push(TraceEvent::Note(format!(
+            "resolving glueless name server {ns}"
+        )));
+        self.resolve_ns_addresses(&branch, ns).await
+    }
+
+    /// The addresses of name server `ns`, looked up in `ctx` (the branch
+    /// resolving it): its A and AAAA concurrently, as far as the address
+    /// families are enabled (as Unbound fetches both target types).
+    ///
+    /// One family is enough to reach the server: as soon as one lookup has
+    /// given addresses they are used and the other lookup is dropped. So a
+    /// name server whose AAAA lookup is slow or never answered (RFC 4074
+    /// describes servers that ignore AAAA queries) costs the A lookup's
+    /// time, and one whose A lookup fails is still reached over IPv6, at
+    /// the cost of the AAAA lookup's time instead of both in a row. A
+    /// lookup that fails, or finds no address, does not fail the other; the
+    /// branch fails only if neither gives an address and one ran out of
+    /// budget or deadline (which end the whole client query anyway).
+    async fn resolve_ns_addresses(&self, ctx: &Ctx<'_>, ns: &Name) -> NsAddrs {
         let up = &self.config.upstream;
-        let mut types = Vec::new();
-        if up.ipv4 {
-            types.push(RecordType::A);
-        }
-        if up.ipv6 {
-            types.push(RecordType::AAAA);
-        }
-        let mut out = Vec::new();
-        for rtype in types {
-            match self.resolve_chain(ctx, ns, rtype, Keep::All).await {
-                Ok(chain) => {
-                    out.extend(chain.answer_records().iter().filter_map(|r| match &r.data {
-                        RData::A(a) => Some(IpAddr::V4(a.0)),
-                        RData::AAAA(a) => Some(IpAddr::V6(a.0)),
-                        _ => None,
-                    }))
+        let lookup = |on: bool, rtype: RecordType| on.then(|| self.ns_family(ctx, ns, rtype));
+        let mut lookups = [
+            (RecordType::A, pin!(lookup(up.ipv4, RecordType::A)), None),
+            (
+                RecordType::AAAA,
+                pin!(lookup(up.ipv6, RecordType::AAAA)),
+                None,
+            ),
+        ];
+        poll_fn(|cx| {
+            let mut pending = false;
+            for (_, lookup, result) in lookups.iter_mut() {
+                let Some(running) = lookup.as_mut().as_pin_mut() else {
+                    continue;
+                };
+                if result.is_none() {
+                    match running.poll(cx) {
+                        Poll::Ready(r) => *result = Some(r),
+                        Poll::Pending => pending = true,
+                    }
                 }
-                Err(e @ (ResolveError::Budget(_) | ResolveError::Deadline(_))) => return Err(e),
-                Err(e) => ctx
-                    .trace
-                    .push(TraceEvent::Note(format!("{ns} {rtype}: {e}"))),
             }
-            if !out.is_empty() {
-                // One family is enough to reach the server.
-                break;
+            let found = lookups
+                .iter()
+                .any(|(_, _, r)| matches!(r, Some(Ok(addrs)) if !addrs.is_empty()));
+            if found || !pending {
+                Poll::Ready(())
+            } else {
+                Poll::Pending
+            }
+        })
+        .await;
+        let mut addrs = Vec::new();
+        let mut fatal = None;
+        for (rtype, lookup, result) in lookups {
+            match result {
+                Some(Ok(found)) => addrs.extend(found),
+                Some(Err(e)) => {
+                    ctx.trace
+                        .push(TraceEvent::Note(format!("{ns} {rtype}: {e}")));
+                    if matches!(e, ResolveError::Budget(_) | ResolveError::Deadline(_)) {
+                        fatal = fatal.or(Some(e));
+                    }
+                }
+                None if lookup.is_some() => ctx.trace.push(TraceEvent::Note(format!(
+                    "{ns} {rtype}: not waited for, the other address family answered first"
+                ))),
+                None => {}
             }
         }
-        Ok(out)
+        match fatal {
+            Some(e) if addrs.is_empty() => Err(e),
+            _ => Ok(addrs),
+        }
+    }
+
+    /// The addresses of one family (`rtype` A or AAAA) of name server `ns`.
+    async fn ns_family(&self, ctx: &Ctx<'_>, ns: &Name, rtype: RecordType) -> NsAddrs {
+        let chain = self.resolve_chain(ctx, ns, rtype, Keep::All).await?;
+        Ok(chain
+            .answer_records()
+            .iter()
+            .filter_map(|r| match &r.data {
+                RData::A(a) => Some(IpAddr::V4(a.0)),
+                RData::AAAA(a) => Some(IpAddr::V6(a.0)),
+                _ => None,
+            })
+            .collect())
     }
 
     /// Caches a referral and returns the child's zone cut.
-    fn accept_referral(&self, ctx: &Ctx, parent: &Delegation, r: Referral, now: u64) -> Delegation {
+    fn accept_referral(
+        &self,
+        ctx: &Ctx<'_>,
+        parent: &Delegation,
+        r: Referral,
+        now: u64,
+    ) -> Delegation {
         let ns_names: Vec<Name> =
             r.ns.records
                 .iter()

@@ -27,13 +27,14 @@ pub mod transport;
 pub mod udp_tcp;
 mod validate;
 
-use std::collections::HashSet;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::collections::{HashMap, HashSet};
+use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use hickory_proto::op::ResponseCode;
 use hickory_proto::rr::{Name, RecordType};
+use tokio::sync::watch;
 
 pub use api::{QueryOpts, Question, Resolution, Resolve};
 
@@ -64,7 +65,8 @@ pub struct ResolverSetup {
 }
 
 /// Nested sub-resolutions (glueless NS addresses) allowed below a client
-/// query. Unbound's `target-fetch-policy` explores similarly shallowly.
+/// query, counted along one branch. Unbound's `target-fetch-policy`
+/// explores similarly shallowly.
 const MAX_DEPTH: u32 = 6;
 
 /// Why a resolution failed (always logged, and sent as EDE EXTRA-TEXT).
@@ -100,20 +102,104 @@ impl ResolveError {
     }
 }
 
-/// The state of one client query's resolution, shared by its sub-resolutions.
-pub(crate) struct Ctx {
-    pub(crate) budget: Budget,
+/// One branch of a client query's resolution: the client query itself, or
+/// a sub-resolution of a glueless name server's addresses started from
+/// another branch.
+///
+/// All branches of one client query share its budget, deadline, trace and
+/// last-asked zone, so that the work done for one client query stays
+/// bounded however much of it runs concurrently. Each branch owns its place
+/// in the tree of sub-resolutions: how deeply it is nested, and (through
+/// `parent`) the name servers whose addresses it and its ancestors are
+/// resolving. Lookups running concurrently (the A and AAAA of one name
+/// server, a zone's DNSKEY fetch beside its parent's chain of trust) are on
+/// one branch, and each glueless server they resolve gets a branch of its
+/// own below it; so a name server that two concurrent lookups both need is
+/// not taken for a dependency cycle (it is on neither's ancestor chain: it
+/// is resolved once, see `ns_lookups`), and the depth is the true nesting,
+/// not the sum of the nestings of whatever runs in parallel.
+pub(crate) struct Ctx<'a> {
+    pub(crate) budget: &'a Budget,
     /// Monotonic time by which the client must have an answer.
     pub(crate) deadline: Duration,
-    pub(crate) trace: Arc<Trace>,
-    /// Nesting depth of sub-resolutions.
-    depth: AtomicU32,
-    /// Names whose addresses are being resolved, to detect dependency cycles
-    /// (ns.a. served by b., whose servers are in a.).
-    pending_ns: Mutex<HashSet<Name>>,
+    pub(crate) trace: &'a Trace,
     /// The zone whose servers were asked last, so that a failure without a
     /// zone of its own (budget, deadline, depth) still says where it was.
-    last_zone: Mutex<Option<Name>>,
+    last_zone: &'a Mutex<Option<Name>>,
+    /// The branch this one was started from; `None` for the client query.
+    parent: Option<&'a Ctx<'a>>,
+    /// The name server (lower case) whose addresses this branch resolves.
+    ns: Option<Name>,
+    /// Sub-resolutions this branch is nested in.
+    depth: u32,
+    /// The glueless name servers whose addresses are being (or were)
+    /// resolved in sub-resolutions started from this branch, with the
+    /// result once there is one. Lookups running concurrently on this
+    /// branch (the A and AAAA of the name server it resolves) that need the
+    /// same deeper server share one sub-resolution of it instead of each
+    /// doing its own, which would double the work at every level of a chain
+    /// of glueless servers. Only this branch's own lookups wait on these
+    /// entries, and each entry is resolved one level below it, so every
+    /// wait points down the tree of branches: no two can wait on each other.
+    ns_lookups: Mutex<HashMap<Name, watch::Receiver<Option<NsAddrs>>>>,
+}
+
+/// The addresses found for a glueless name server, or why they could not be.
+pub(crate) type NsAddrs = Result<Vec<IpAddr>, ResolveError>;
+
+/// Who resolves a glueless name server's addresses for a branch.
+pub(crate) enum NsClaim<'c> {
+    /// This caller: resolve them, then hand the result to [`NsLead::finish`].
+    Lead(NsLead<'c>),
+    /// Another lookup of the branch is resolving (or has resolved) them.
+    Follow(NsFollow),
+}
+
+/// Waits for the result of another lookup's resolution of a name server.
+pub(crate) struct NsFollow(watch::Receiver<Option<NsAddrs>>);
+
+impl NsFollow {
+    /// The leader's result, or `None` if it went away without one (its
+    /// lookup was dropped, e.g. when the other address family won the race
+    /// in `resolve_ns_addresses`): then claim again.
+    pub(crate) async fn result(mut self) -> Option<NsAddrs> {
+        // The watch guard is dropped before any further await.
+        self.0
+            .wait_for(Option::is_some)
+            .await
+            .ok()
+            .and_then(|v| v.clone())
+    }
+}
+
+/// The duty to resolve a glueless name server for a branch. Dropped without
+/// [`NsLead::finish`], its entry is removed so that a follower resolves the
+/// server itself instead of waiting for nothing.
+pub(crate) struct NsLead<'c> {
+    table: &'c Mutex<HashMap<Name, watch::Receiver<Option<NsAddrs>>>>,
+    key: Name,
+    tx: watch::Sender<Option<NsAddrs>>,
+}
+
+impl NsLead<'_> {
+    /// Hands the result to the followers, now and later ones.
+    pub(crate) fn finish(self, result: &NsAddrs) {
+        self.tx.send_replace(Some(result.clone()));
+    }
+}
+
+impl Drop for NsLead<'_> {
+    fn drop(&mut self) {
+        if self.tx.borrow().is_none() {
+            lock(self.table).remove(&self.key);
+        }
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    // Single inserts and removes: a panic elsewhere cannot leave the map
+    // inconsistent, so a poisoned lock is still usable.
+    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 pub(crate) struct Inner {
@@ -227,14 +313,10 @@ impl Inner {
         } else {
             Keep::All
         };
-        let ctx = Ctx {
-            budget: Budget::new(&self.config.limits),
-            deadline: self.clock.monotonic() + Duration::from_millis(deadline_ms),
-            trace,
-            depth: AtomicU32::new(0),
-            pending_ns: Mutex::new(HashSet::new()),
-            last_zone: Mutex::new(None),
-        };
+        let budget = Budget::new(&self.config.limits);
+        let last_zone = Mutex::new(None);
+        let deadline = self.clock.monotonic() + Duration::from_millis(deadline_ms);
+        let ctx = Ctx::client_query(&budget, deadline, &trace, &last_zone);
         let result = self
             .resolve_chain(&ctx, &question.name, question.qtype, keep)
             .await;
@@ -287,7 +369,7 @@ impl Inner {
     /// Follows the CNAME/DNAME chain from `qname` to the final answer.
     pub(crate) async fn resolve_chain(
         &self,
-        ctx: &Ctx,
+        ctx: &Ctx<'_>,
         qname: &Name,
         qtype: RecordType,
         keep: Keep,
@@ -430,39 +512,177 @@ impl Inner {
     }
 }
 
-impl Ctx {
+impl<'a> Ctx<'a> {
+    /// The branch of the client query itself.
+    fn client_query(
+        budget: &'a Budget,
+        deadline: Duration,
+        trace: &'a Trace,
+        last_zone: &'a Mutex<Option<Name>>,
+    ) -> Self {
+        Ctx {
+            budget,
+            deadline,
+            trace,
+            last_zone,
+            parent: None,
+            ns: None,
+            depth: 0,
+            ns_lookups: Mutex::new(HashMap::new()),
+        }
+    }
+
     /// Remembers that `zone`'s servers are being asked (for the log).
     pub(crate) fn asking(&self, zone: &Name) {
-        let mut last = self.last_zone.lock().unwrap_or_else(|p| p.into_inner());
+        let mut last = lock(self.last_zone);
         if last.as_ref() != Some(zone) {
             *last = Some(zone.clone());
         }
     }
 
     fn last_zone(&self) -> Option<Name> {
-        self.last_zone
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone()
+        lock(self.last_zone).clone()
     }
 
-    pub(crate) fn enter(&self, name: &Name) -> Result<DepthGuard<'_>, ResolveError> {
-        let depth = self.depth.fetch_add(1, Ordering::SeqCst) + 1;
-        let guard = DepthGuard { ctx: self };
+    /// The branch that resolves the addresses of name server `ns`, one
+    /// level below this one.
+    pub(crate) fn child(&self, ns: &Name) -> Result<Ctx<'_>, ResolveError> {
+        let depth = self.depth + 1;
         if depth > MAX_DEPTH {
-            return Err(ResolveError::TooDeep(name.clone()));
+            return Err(ResolveError::TooDeep(ns.clone()));
         }
-        Ok(guard)
+        Ok(Ctx {
+            budget: self.budget,
+            deadline: self.deadline,
+            trace: self.trace,
+            last_zone: self.last_zone,
+            parent: Some(self),
+            ns: Some(ns.to_lowercase()),
+            depth,
+            ns_lookups: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// Claims the resolution of glueless name server `ns`'s addresses for
+    /// this branch (see `ns_lookups`).
+    pub(crate) fn claim_ns(&self, ns: &Name) -> NsClaim<'_> {
+        let key = ns.to_lowercase();
+        let mut table = lock(&self.ns_lookups);
+        if let Some(rx) = table.get(&key) {
+            return NsClaim::Follow(NsFollow(rx.clone()));
+        }
+        let (tx, rx) = watch::channel(None);
+        table.insert(key.clone(), rx);
+        NsClaim::Lead(NsLead {
+            table: &self.ns_lookups,
+            key,
+            tx,
+        })
+    }
+
+    /// Is this branch, or one it was started from, resolving the addresses
+    /// of `ns`? Then resolving them again here would wait on itself: a
+    /// dependency cycle (ns.a. served by b., whose servers are in a.).
+    /// Branches running beside this one do not count: a name server they
+    /// need too is no cycle.
+    pub(crate) fn resolving_ns(&self, ns: &Name) -> bool {
+        let ns = ns.to_lowercase();
+        let mut branch = Some(self);
+        while let Some(b) = branch {
+            if b.ns.as_ref() == Some(&ns) {
+                return true;
+            }
+            branch = b.parent;
+        }
+        false
     }
 }
 
-/// Decrements the sub-resolution depth when dropped.
-pub(crate) struct DepthGuard<'a> {
-    ctx: &'a Ctx,
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::LimitsConfig;
 
-impl Drop for DepthGuard<'_> {
-    fn drop(&mut self) {
-        self.ctx.depth.fetch_sub(1, Ordering::SeqCst);
+    fn n(s: &str) -> Name {
+        Name::from_ascii(s).unwrap()
+    }
+
+    #[test]
+    fn a_branch_sees_its_ancestors_not_its_siblings() {
+        let budget = Budget::new(&LimitsConfig::default());
+        let trace = Trace::off();
+        let last_zone = Mutex::new(None);
+        let root = Ctx::client_query(&budget, Duration::from_secs(1), &trace, &last_zone);
+        let a = root.child(&n("NS.A.")).unwrap();
+        let b = a.child(&n("ns.b.")).unwrap();
+        // Two branches beside each other below ns.b.: neither sees the
+        // other's name server, both see their common ancestors.
+        let left = b.child(&n("ns.c.")).unwrap();
+        let right = b.child(&n("ns.d.")).unwrap();
+        assert!(left.resolving_ns(&n("ns.a.")) && left.resolving_ns(&n("ns.b.")));
+        assert!(left.resolving_ns(&n("ns.c.")) && !left.resolving_ns(&n("ns.d.")));
+        assert!(right.resolving_ns(&n("ns.d.")) && !right.resolving_ns(&n("ns.c.")));
+        assert!(!root.resolving_ns(&n("ns.a.")));
+        assert_eq!((left.depth, right.depth), (3, 3));
+    }
+
+    #[test]
+    fn depth_is_the_nesting_of_one_branch() {
+        let budget = Budget::new(&LimitsConfig::default());
+        let trace = Trace::off();
+        let last_zone = Mutex::new(None);
+        let root = Ctx::client_query(&budget, Duration::from_secs(1), &trace, &last_zone);
+        // Many branches side by side at one level do not add up...
+        let siblings: Vec<Ctx<'_>> = (0..2 * MAX_DEPTH)
+            .map(|i| root.child(&n(&format!("ns{i}.x."))).unwrap())
+            .collect();
+        assert!(siblings.iter().all(|s| s.depth == 1));
+        // ...but nesting does, up to MAX_DEPTH.
+        fn nest(ctx: &Ctx<'_>, levels: u32) -> Result<u32, ResolveError> {
+            if levels == 0 {
+                return Ok(ctx.depth);
+            }
+            nest(&ctx.child(&n(&format!("ns.l{levels}.")))?, levels - 1)
+        }
+        assert_eq!(nest(&root, MAX_DEPTH), Ok(MAX_DEPTH));
+        assert_eq!(
+            nest(&root, MAX_DEPTH + 1),
+            Err(ResolveError::TooDeep(n("ns.l1.")))
+        );
+    }
+
+    #[test]
+    fn a_server_needed_twice_on_a_branch_is_resolved_once() {
+        let budget = Budget::new(&LimitsConfig::default());
+        let trace = Trace::off();
+        let last_zone = Mutex::new(None);
+        let root = Ctx::client_query(&budget, Duration::from_secs(1), &trace, &last_zone);
+        let NsClaim::Lead(lead) = root.claim_ns(&n("ns.x.")) else {
+            panic!("first claim must lead");
+        };
+        let NsClaim::Follow(early) = root.claim_ns(&n("NS.X.")) else {
+            panic!("second claim must follow");
+        };
+        let addrs: NsAddrs = Ok(vec!["192.0.2.53".parse().unwrap()]);
+        lead.finish(&addrs);
+        let NsClaim::Follow(late) = root.claim_ns(&n("ns.x.")) else {
+            panic!("a finished lookup is shared");
+        };
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        assert_eq!(rt.block_on(early.result()), Some(addrs.clone()));
+        assert_eq!(rt.block_on(late.result()), Some(addrs));
+        // A leader dropped unfinished leaves no entry: its followers are told
+        // to claim again, and the next claim leads.
+        let NsClaim::Lead(lead) = root.claim_ns(&n("ns.y.")) else {
+            panic!("first claim must lead");
+        };
+        let NsClaim::Follow(follower) = root.claim_ns(&n("ns.y.")) else {
+            panic!("second claim must follow");
+        };
+        drop(lead);
+        assert_eq!(rt.block_on(follower.result()), None);
+        assert!(matches!(root.claim_ns(&n("ns.y.")), NsClaim::Lead(_)));
     }
 }

@@ -70,7 +70,7 @@ impl Inner {
     /// Sends (`name`, `qtype`) to `server` and returns the parsed response.
     pub(crate) async fn exchange(
         &self,
-        ctx: &Ctx,
+        ctx: &Ctx<'_>,
         zone: &Name,
         server: SocketAddr,
         name: &Name,

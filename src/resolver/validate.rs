@@ -80,7 +80,7 @@ impl Inner {
     /// Judges every unjudged RRset of `step`, and its denial proofs.
     pub(crate) async fn validate_step(
         &self,
-        ctx: &Ctx,
+        ctx: &Ctx<'_>,
         name: &Name,
         qtype: RecordType,
         mut step: Step,
@@ -140,13 +140,7 @@ impl Inner {
                     (ZoneTrust::Secure { .. }, true) => {
                         let limits = self.nsec3_limits();
                         match denial::prove_negative(
-                            *kind,
-                            name,
-                            qtype,
-                            zone,
-                            authority,
-                            &limits,
-                            &ctx.budget,
+                            *kind, name, qtype, zone, authority, &limits, ctx.budget,
                         ) {
                             Ok(DenialOutcome::Secure) => {}
                             Ok(DenialOutcome::Insecure(why)) => {
@@ -199,7 +193,7 @@ impl Inner {
     /// exist (RFC 4035 §5.3.4, RFC 5155 §8.8).
     async fn check_wildcard(
         &self,
-        ctx: &Ctx,
+        ctx: &Ctx<'_>,
         name: &Name,
         answer: &mut ZoneRrset,
         proofs: &mut [ZoneRrset],
@@ -225,14 +219,8 @@ impl Inner {
             return Ok(());
         }
         let limits = self.nsec3_limits();
-        match denial::prove_wildcard_answer(
-            name,
-            labels,
-            &answer.zone,
-            proofs,
-            &limits,
-            &ctx.budget,
-        ) {
+        match denial::prove_wildcard_answer(name, labels, &answer.zone, proofs, &limits, ctx.budget)
+        {
             Ok(DenialOutcome::Secure) => {}
             Ok(DenialOutcome::Insecure(why)) => {
                 answer.security = Security::Insecure;
@@ -258,7 +246,7 @@ impl Inner {
     /// that an SOA lookup names (checked by the chain of trust anyway).
     async fn signer_zone(
         &self,
-        ctx: &Ctx,
+        ctx: &Ctx<'_>,
         served_by: &Name,
         sets: &[ZoneRrset],
     ) -> Result<Name, ResolveError> {
@@ -295,7 +283,7 @@ impl Inner {
     }
 
     /// Judges one RRset against its zone's keys.
-    async fn judge(&self, ctx: &Ctx, set: &mut ZoneRrset) -> Result<(), ResolveError> {
+    async fn judge(&self, ctx: &Ctx<'_>, set: &mut ZoneRrset) -> Result<(), ResolveError> {
         if set.security != Security::Indeterminate {
             return Ok(());
         }
@@ -312,7 +300,7 @@ impl Inner {
             }
             ZoneTrust::Secure { keys } => {
                 let now = self.clock.unix_secs();
-                match verify_rrset(&set.set, &zone, keys, now, &ctx.budget) {
+                match verify_rrset(&set.set, &zone, keys, now, ctx.budget) {
                     Ok(v) => {
                         let bound = v.ttl_bound;
                         ctx.trace.push(TraceEvent::Note(format!(

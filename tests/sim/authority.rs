@@ -43,6 +43,9 @@ pub enum Behaviour {
     /// ID, one with a wrong question, one from a wrong source address. The
     /// network must filter them with `response_matches` + source check.
     Spoof,
+    /// Answers normally, except that queries of this type are never
+    /// answered (RFC 4074 §4.1: servers that ignore AAAA queries).
+    SilentTo(RecordType),
 }
 
 /// A parsed view of the query that the server and the log care about.
@@ -154,6 +157,9 @@ pub fn respond(
     let has_edns = query.edns.is_some();
     Some(match behaviour {
         Behaviour::Silent => return None,
+        Behaviour::SilentTo(t) if query.queries.first().map(|q| q.query_type()) == Some(t) => {
+            return None
+        }
         Behaviour::Refused => response_to(query, ResponseCode::Refused),
         Behaviour::ServFail => response_to(query, ResponseCode::ServFail),
         Behaviour::FormErrOnEdns if has_edns => {
@@ -198,6 +204,7 @@ pub fn respond(
             m
         }
         Behaviour::Normal
+        | Behaviour::SilentTo(_)
         | Behaviour::FormErrOnEdns
         | Behaviour::AlwaysTruncate
         | Behaviour::Spoof => authoritative_answer(zones, query),

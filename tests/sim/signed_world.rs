@@ -309,6 +309,18 @@ impl SignedWorld {
         Resolver::new_validating(self.setup(config), vec![self.anchor()])
     }
 
+    /// As [`SignedWorld::resolver`], on the network where exchanges overlap
+    /// in virtual time: drive it with `World::run`.
+    pub fn overlapping_resolver(&self, config: Config) -> Resolver {
+        let setup = ResolverSetup {
+            config,
+            network: self.world.overlapping_network(),
+            clock: self.world.clock(),
+            root_hints: self.world.root_hints(),
+        };
+        Resolver::new_validating(setup, vec![self.anchor()])
+    }
+
     /// Re-signs `origin` with its keys and denial method, with `validity`.
     pub fn resign(&self, origin: &str, validity: Validity) {
         let info = self.info(origin);

@@ -280,4 +280,15 @@ impl StdWorld {
             root_hints: self.hints(),
         }
     }
+
+    /// As [`StdWorld::setup`], on the network where exchanges overlap in
+    /// virtual time: drive the resolver with `World::run`.
+    pub fn setup_overlapping(&self, config: Config) -> ResolverSetup {
+        ResolverSetup {
+            config,
+            network: self.world.overlapping_network(),
+            clock: self.world.clock(),
+            root_hints: self.hints(),
+        }
+    }
 }

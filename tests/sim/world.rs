@@ -3,13 +3,25 @@
 //! shared `VirtualClock`. Each exchange charges the server's RTT (or the
 //! whole timeout) to the clock, and is recorded in a query log so tests can
 //! check what the resolver asked whom.
+//!
+//! Two networks share the world. [`World::network`] answers at once and
+//! moves the clock on by each exchange's time, so exchanges never overlap
+//! (concurrent branches run one after the other). [`World::overlapping_network`]
+//! lets exchanges overlap: each one waits until the clock reaches its send
+//! time plus its RTT (or timeout), and [`World::run`] drives the resolver's
+//! future, moving the clock to the next exchange due whenever every branch
+//! is waiting. With it, queries sent concurrently show the same `sent_at`.
 
 use std::collections::HashMap;
+use std::future::Future;
 use std::net::{IpAddr, SocketAddr};
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::task::{Context, Poll, Wake, Waker};
 use std::time::Duration;
 
-use anchord::clock::VirtualClock;
+use anchord::clock::{Clock, VirtualClock};
 use anchord::resolver::hints::{HintServer, RootHints};
 use anchord::resolver::matching::response_matches;
 use anchord::resolver::network::{BoxFuture, NetError, Network, SharedNetwork, Transport};
@@ -40,6 +52,8 @@ pub struct LoggedQuery {
     pub rd: bool,
     /// False when the address family was off (NetError::Unreachable).
     pub reached: bool,
+    /// Virtual monotonic time at which it was sent.
+    pub sent_at: Duration,
 }
 
 /// Per-address server state.
@@ -60,6 +74,9 @@ struct State {
     log: Vec<LoggedQuery>,
     rejected: usize,
     root_servers: Vec<(Name, Vec<IpAddr>)>,
+    /// When the exchanges in flight on the overlapping network are due
+    /// (registered again by each one still waiting when polled).
+    due: Vec<Duration>,
 }
 
 /// The simulated internet. Share it as `Arc<World>`.
@@ -89,6 +106,7 @@ impl World {
                 log: Vec::new(),
                 rejected: 0,
                 root_servers: Vec::new(),
+                due: Vec::new(),
             }),
         })
     }
@@ -107,6 +125,40 @@ impl World {
         Arc::new(SimNetwork {
             world: self.clone(),
         })
+    }
+
+    /// A `Network` whose exchanges overlap in virtual time. A resolution on
+    /// it must be driven by [`World::run`], not by an async runtime: its
+    /// exchanges are woken by the clock, which only `run` moves.
+    pub fn overlapping_network(self: &Arc<Self>) -> SharedNetwork {
+        Arc::new(OverlappingNetwork {
+            world: self.clone(),
+        })
+    }
+
+    /// Runs `fut` to completion on virtual time. Whenever it is waiting and
+    /// nothing woke it, the clock moves to the earliest exchange due on the
+    /// overlapping network. Panics if it waits with no exchange in flight:
+    /// the resolution is deadlocked.
+    pub fn run<F: Future>(&self, fut: F) -> F::Output {
+        let mut fut = std::pin::pin!(fut);
+        let woken = Arc::new(Flag(AtomicBool::new(false)));
+        let waker = Waker::from(woken.clone());
+        let mut cx = Context::from_waker(&waker);
+        loop {
+            if let Poll::Ready(out) = fut.as_mut().poll(&mut cx) {
+                return out;
+            }
+            if woken.0.swap(false, Ordering::SeqCst) {
+                continue;
+            }
+            let next = std::mem::take(&mut self.lock().due).into_iter().min();
+            let Some(due) = next else {
+                panic!("resolution waits with no exchange in flight: deadlock");
+            };
+            self.clock
+                .advance(due.saturating_sub(self.clock.monotonic()));
+        }
     }
 
     /// Declares a server named `name` at `addrs` (no zones yet). Existing
@@ -270,7 +322,8 @@ impl World {
         self.lock().rejected
     }
 
-    /// One exchange, synchronously (the `Network` impl wraps this).
+    /// One exchange, synchronously (the `Network` impl wraps this): the
+    /// clock moves on by the exchange's time.
     pub fn exchange_sync(
         &self,
         server: SocketAddr,
@@ -278,9 +331,25 @@ impl World {
         query: &[u8],
         timeout: Duration,
     ) -> Result<Vec<u8>, NetError> {
+        let (result, took) = self.exchange_outcome(server, transport, query, timeout);
+        self.clock.advance(took);
+        result
+    }
+
+    /// One exchange as sent now: its result and how long it takes (RTT,
+    /// timeout, or both for a spoofed answer that never comes right). The
+    /// clock is not moved.
+    fn exchange_outcome(
+        &self,
+        server: SocketAddr,
+        transport: Transport,
+        query: &[u8],
+        timeout: Duration,
+    ) -> (Result<Vec<u8>, NetError>, Duration) {
         let parsed = Message::from_vec(query).ok();
         let info = parsed.as_ref().and_then(QueryInfo::from_message);
         let ip = server.ip();
+        let sent_at = self.clock.monotonic();
         let (behaviour, zones, rtt, roots) = {
             let mut st = self.lock();
             let reached = if ip.is_ipv4() { st.ipv4 } else { st.ipv6 };
@@ -294,36 +363,32 @@ impl World {
                     do_bit: i.do_bit,
                     rd: i.rd,
                     reached,
+                    sent_at,
                 });
             }
             if !reached {
-                return Err(NetError::Unreachable(format!(
+                let e = NetError::Unreachable(format!(
                     "{} disabled in the simulated world",
                     if ip.is_ipv4() { "IPv4" } else { "IPv6" }
-                )));
+                ));
+                return (Err(e), Duration::ZERO);
             }
             let roots = st.root_servers.clone();
             let Some(s) = st.servers.get_mut(&ip) else {
-                drop(st);
-                self.clock.advance(timeout);
-                return Err(NetError::Timeout);
+                return (Err(NetError::Timeout), timeout);
             };
             s.queries += 1;
             (s.behaviour, s.zones.clone(), s.rtt, roots)
         };
-        let timed_out = || {
-            self.clock.advance(timeout);
-            Err(NetError::Timeout)
-        };
         // A server that cannot parse the query has nothing to answer to.
         let (Some(msg), Some(info)) = (parsed, info) else {
-            return timed_out();
+            return (Err(NetError::Timeout), timeout);
         };
         if rtt > timeout {
-            return timed_out();
+            return (Err(NetError::Timeout), timeout);
         }
         let Some(resp) = authority::respond(&zones, &msg, behaviour, &roots) else {
-            return timed_out();
+            return (Err(NetError::Timeout), timeout);
         };
         let udp_limit = (transport == Transport::Udp).then_some(info.udp_size);
         let real = if behaviour == Behaviour::AlwaysTruncate && transport == Transport::Udp {
@@ -331,7 +396,6 @@ impl World {
         } else {
             authority::encode(&resp, udp_limit)
         };
-        self.clock.advance(rtt);
         let datagrams = if behaviour == Behaviour::Spoof {
             spoofs(&resp, &info, ip)
                 .into_iter()
@@ -344,11 +408,11 @@ impl World {
         // same ID, same question (RFC 5452 §9.1).
         for (src, bytes) in datagrams {
             if src == ip && response_matches(query, &bytes) {
-                return Ok(bytes);
+                return (Ok(bytes), rtt);
             }
             self.lock().rejected += 1;
         }
-        timed_out()
+        (Err(NetError::Timeout), rtt + timeout)
     }
 }
 
@@ -404,5 +468,62 @@ impl Network for SimNetwork {
         timeout: Duration,
     ) -> BoxFuture<'a, Result<Vec<u8>, NetError>> {
         Box::pin(async move { self.world.exchange_sync(server, transport, query, timeout) })
+    }
+}
+
+/// The `Network` on which exchanges overlap in virtual time (see
+/// [`World::overlapping_network`]).
+#[derive(Clone, Debug)]
+pub struct OverlappingNetwork {
+    world: Arc<World>,
+}
+
+impl Network for OverlappingNetwork {
+    fn exchange<'a>(
+        &'a self,
+        server: SocketAddr,
+        transport: Transport,
+        query: &'a [u8],
+        timeout: Duration,
+    ) -> BoxFuture<'a, Result<Vec<u8>, NetError>> {
+        Box::pin(async move {
+            let (result, took) = self
+                .world
+                .exchange_outcome(server, transport, query, timeout);
+            let due = self.world.clock.monotonic() + took;
+            Due {
+                world: &self.world,
+                due,
+            }
+            .await;
+            result
+        })
+    }
+}
+
+/// Ready once the virtual clock reaches `due`.
+struct Due<'a> {
+    world: &'a World,
+    due: Duration,
+}
+
+impl Future for Due<'_> {
+    type Output = ();
+    fn poll(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<()> {
+        if self.world.clock.monotonic() >= self.due {
+            return Poll::Ready(());
+        }
+        // No waker is kept: `World::run` polls again after moving the clock.
+        self.world.lock().due.push(self.due);
+        Poll::Pending
+    }
+}
+
+/// A waker that only records that it was woken.
+struct Flag(AtomicBool);
+
+impl Wake for Flag {
+    fn wake(self: Arc<Self>) {
+        self.0.store(true, Ordering::SeqCst);
     }
 }
