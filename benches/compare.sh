@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# benches/compare.sh: anchord against Unbound, same lab, same settings.
+# benches/compare.sh: anchord against Unbound (and Knot Resolver, PowerDNS
+# Recursor when installed), same lab, same settings.
 #
 # Usage (root; needs the lab's tools plus dnsperf):
 #   cargo build --release
@@ -17,11 +18,14 @@
 #      and delegates them from test. (test. is re-signed with its lab keys and
 #      Knot reloads it; the root and its trust anchor are untouched).
 #   2. For each repetition, each thread count (THREADS, default "1 2") and each
-#      resolver (anchord on 127.53.0.100, Unbound on 127.53.0.54, both freshly
-#      started with that many threads, validation on with the lab trust anchor):
+#      resolver (anchord on 127.53.0.100, Unbound on 127.53.0.54, kresd on
+#      127.53.0.55, pdns_recursor on 127.53.0.56, each freshly started with that
+#      many threads, validation on with the lab trust anchor):
 #        cold  (first thread count only): 1,000 distinct names under the four
 #              signed zones, A and MX, 20 outstanding queries
-#              (dnsperf -q 20 -n 1 -v): total time, p50/p99 latency.
+#              (dnsperf -q 20 -n 1 -v): total time, p50/p99 latency; then
+#              sanity checks with dig +dnssec: AD on 7 signed lab answers,
+#              SERVFAIL on 3 bogus lab names (bad RRSIG, expired, DS mismatch).
 #        hits: warm with the 10,000-question set (A, AAAA, MX, TLSA, NXDOMAIN,
 #              2,000 each; two passes), then `dnsperf -c 16 -l DUR`: QPS, and
 #              resolver CPU seconds (utime+stime from /proc/PID/stat) -> queries
@@ -32,8 +36,9 @@
 #              caching 100,000 distinct answers: m000000..m099999.mem.test A
 #              (100,000 signed names, MEM_SET=names, the default) or
 #              w000000..w099999.wild.perf.test A (a signed wildcard, MEM_SET=wild).
-#   3. Prints a table: figure, anchord, Unbound, ratio anchord/Unbound (medians
-#      over repetitions), and writes raw figures to OUT/raw.tsv.
+#   3. Prints a table: figure, anchord, then each peer and the ratio anchord/peer
+#      (a/u Unbound, a/k kresd, a/p PowerDNS; medians over repetitions), and
+#      writes raw figures to OUT/raw.tsv.
 #   Optionally (REF=1, default on) the authoritative NSD is measured with the
 #   same hit set as a "trivial responder" ceiling.
 #
@@ -53,6 +58,10 @@
 #   KRESD=0          leave Knot Resolver out (it joins when `kresd` is installed,
 #                    Debian's knot-resolver: one process, so 1-thread rows only;
 #                    256 MB LMDB cache, same trust anchor and root hints)
+#   PDNS=0           leave PowerDNS Recursor out (it joins when `pdns_recursor` is
+#                    installed, Debian's pdns-recursor: `threads` = the row's
+#                    thread count, 200,000 packet- and record-cache entries,
+#                    dnssec=validate, same trust anchor and root hints)
 #   HITS_DO=1        send the hit-set queries with EDNS DO=1 (dnsperf -D), as a
 #                    DANE-validating stub would: answers then carry RRSIGs
 #   PHASES           which phases to run, default "cold hits mem" (all); e.g.
@@ -84,8 +93,12 @@ MEM_SET=${MEM_SET:-names}
 # Knot Resolver joins when kresd is installed (KRESD=0 leaves it out).
 WITH_KRESD=0
 if [[ ${KRESD:-1} != 0 ]] && command -v kresd >/dev/null 2>&1; then WITH_KRESD=1; fi
+# PowerDNS Recursor joins when pdns_recursor is installed (PDNS=0 leaves it out).
+WITH_PDNS=0
+if [[ ${PDNS:-1} != 0 ]] && command -v pdns_recursor >/dev/null 2>&1; then WITH_PDNS=1; fi
 PEERS=(anchord unbound)
 [[ $WITH_KRESD == 1 ]] && PEERS+=(kresd)
+[[ $WITH_PDNS == 1 ]] && PEERS+=(pdns)
 DO_FLAG=()
 [[ ${HITS_DO:-0} == 1 ]] && DO_FLAG=(-D)
 PHASES=${PHASES:-"cold hits mem"}
@@ -98,6 +111,7 @@ PERF_NSD_IP=127.53.0.3
 ANCHORD_IP=127.53.0.100
 UNBOUND_IP=127.53.0.54
 KRESD_IP=127.53.0.55
+PDNS_IP=127.53.0.56
 PD="$LAB_DIR/perf"
 CLK_TCK=$(getconf CLK_TCK)
 RAW="$OUT/raw.tsv"
@@ -346,6 +360,61 @@ EOF
     wait_up "$KRESD_IP" kresd
 }
 
+# PowerDNS Recursor (pdns_recursor, Debian's pdns-recursor 4.8), when installed
+# and PDNS != 0. Its own config dir under OUT, so /etc/powerdns is not read.
+start_pdns() {
+    local threads=$1 dir="$OUT/pdns-run"
+    rm -rf "$dir" && mkdir -p "$dir"
+    # The lab's root DS (Unbound trust-anchor-file format, ". IN DS ...") as
+    # addTA() calls; clearTA() first drops the built-in IANA root anchors.
+    {
+        echo 'clearTA()'
+        awk '{ for (i = 1; i <= NF; i++) if ($i == "DS") {
+                 s = $(i + 1); for (j = i + 2; j <= NF; j++) s = s " " $j
+                 printf "addTA(\"%s\", \"%s\")\n", $1, s; break } }' "$LAB_DIR/lab-anchor.ds"
+    } >"$dir/recursor.lua"
+    grep -q '^addTA' "$dir/recursor.lua" || die "no DS in $LAB_DIR/lab-anchor.ds"
+    # Threads: 4.8 defaults to pdns-distributes-queries=yes, where one more
+    # "distributor" thread reads every query and hands it to a worker (by
+    # qname hash): `threads` + 1 busy threads, two against the others' one at
+    # THREADS=1. So the distributor is off and each of the `threads` workers
+    # reads its own SO_REUSEPORT socket, as Unbound (num-threads, so-reuseport)
+    # and anchord (threads) do; PowerDNS made these the defaults in 4.9. (At
+    # threads=1 the main thread is the worker.) The cost to it: 4.8's packet
+    # cache is per worker, so at 2 threads a name can miss one worker's packet
+    # cache (answered from the shared record cache) until that worker has seen
+    # it. The idle control ("web+stat") and task threads are not counted.
+    # Cache: like anchord's [cache] size = 200000 (answers and RRsets, each):
+    # 200,000 packet-cache (whole answers; the total over the workers) and
+    # 200,000 record-cache entries. dont-query= empty: the lab's servers are on
+    # 127.53.0.x, which the default refuses to query. security-poll-suffix=
+    # empty: no version check query (the lab is offline).
+    cat >"$dir/recursor.conf" <<EOF
+local-address=$PDNS_IP
+local-port=53
+allow-from=127.0.0.0/8
+dont-query=
+hint-file=$LAB_DIR/lab.hints
+lua-config-file=$dir/recursor.lua
+dnssec=validate
+threads=$threads
+pdns-distributes-queries=no
+reuseport=yes
+max-cache-entries=200000
+max-packetcache-entries=200000
+socket-dir=$dir
+daemon=no
+write-pid=no
+disable-syslog=yes
+quiet=yes
+loglevel=4
+security-poll-suffix=
+EOF
+    ip netns exec "$LAB_NS" pdns_recursor --config-dir="$dir" >>"$OUT/pdns.log" 2>&1 &
+    PID=$! # ip netns exec execs: this is the resolver itself
+    wait_up "$PDNS_IP" pdns_recursor
+}
+
 wait_up() {
     local ip=$1 what=$2 i
     for ((i = 0; i < 50; i++)); do
@@ -462,6 +531,15 @@ check_ad() {
         fi
     done
     record "$1" "$2" "sanity: lab answers without AD (of 7)" "$bad"
+    # and bogus lab names must fail: bad RRSIG, expired signatures, DS mismatch.
+    bad=0
+    for q in www.bogus.test www.expired.test www.dsmismatch.test; do
+        if ! in_ns dig +dnssec +tries=1 +time=3 "@$3" "$q" A | grep -q 'status: SERVFAIL'; then
+            log "WARNING: $2 did not answer SERVFAIL for bogus $q A"
+            bad=$((bad + 1))
+        fi
+    done
+    record "$1" "$2" "sanity: bogus lab names not SERVFAIL (of 3)" "$bad"
 }
 
 run_one() {
@@ -470,6 +548,7 @@ run_one() {
     anchord) ip=$ANCHORD_IP ;;
     unbound) ip=$UNBOUND_IP ;;
     kresd) ip=$KRESD_IP ;;
+    pdns) ip=$PDNS_IP ;;
     esac
     log "rep $rep: $who, $thr thread(s)"
     if phase cold || phase hits; then
@@ -499,25 +578,35 @@ bench_reference() {
 
 ratio() { awk -v a="$1" -v u="$2" 'BEGIN { if (u + 0 != 0 && a != "nan" && u != "nan" && a != "-") printf "%.2f", a / u; else print "-" }'; }
 
+# ratio_head PEER: the heading of the anchord/PEER column.
+ratio_head() {
+    case $1 in
+    unbound) echo a/u ;;
+    kresd) echo a/k ;;
+    pdns) echo a/p ;;
+    *) echo "a/$1" ;;
+    esac
+}
+
+# One column of figures and one of ratios anchord/peer for each peer.
 report() {
-    local m a u k
-    if [[ $WITH_KRESD == 1 ]]; then
-        printf '\n%-48s %12s %12s %9s %12s %9s\n' "figure (median of $REPEAT)" anchord unbound "a/u" kresd "a/k"
-        printf '%-48s %12s %12s %9s %12s %9s\n' "------" "-------" "-------" "---" "-----" "---"
-    else
-        printf '\n%-48s %12s %12s %9s\n' "figure (median of $REPEAT)" anchord unbound "a/u"
-        printf '%-48s %12s %12s %9s\n' "------" "-------" "-------" "---"
-    fi
+    local m a v p head dash row
+    head=$(printf '%-48s %12s' "figure (median of $REPEAT)" anchord)
+    dash=$(printf '%-48s %12s' "------" "-------")
+    for p in "${PEERS[@]:1}"; do
+        head+=$(printf ' %12s %9s' "$p" "$(ratio_head "$p")")
+        dash+=$(printf ' %12s %9s' "-------" "---")
+    done
+    printf '\n%s\n%s\n' "$head" "$dash"
     # Metrics in first-seen order.
     awk -F'\t' '$1 != "crash" && !seen[$3]++ { print $3 }' "$RAW" | while IFS= read -r m; do
         a=$(median "$m" anchord)
-        u=$(median "$m" unbound)
-        if [[ $WITH_KRESD == 1 ]]; then
-            k=$(median "$m" kresd)
-            printf '%-48s %12s %12s %9s %12s %9s\n' "$m" "$a" "$u" "$(ratio "$a" "$u")" "$k" "$(ratio "$a" "$k")"
-        else
-            printf '%-48s %12s %12s %9s\n' "$m" "$a" "$u" "$(ratio "$a" "$u")"
-        fi
+        row=$(printf '%-48s %12s' "$m" "$a")
+        for p in "${PEERS[@]:1}"; do
+            v=$(median "$m" "$p")
+            row+=$(printf ' %12s %9s' "$v" "$(ratio "$a" "$v")")
+        done
+        printf '%s\n' "$row"
     done
     [[ -n ${REF_QPS:-} ]] && printf '%-48s %12s\n' "reference: NSD authoritative QPS (hit set)" "$REF_QPS"
     if grep -q '^crash' "$RAW"; then
@@ -553,6 +642,9 @@ main() {
         echo "unbound: $(unbound -V 2>/dev/null | awk 'NR == 1 { print $2 }'), dnsperf: $(dnsperf -h 2>&1 | awk '/^Version/ { print $2 }')"
         if [[ $WITH_KRESD == 1 ]]; then
             echo "kresd: $(kresd --version 2>/dev/null | awk '{ print $NF }') (1 process: 1-thread rows only)"
+        fi
+        if [[ $WITH_PDNS == 1 ]]; then
+            echo "pdns_recursor: $( (pdns_recursor --version 2>&1 || true) | awk '/PowerDNS Recursor/ { for (i = 1; i < NF; i++) if ($i == "Recursor") { print $(i + 1); exit } }')"
         fi
         echo "settings: DUR=$DUR LATDUR=$LATDUR REPEAT=$REPEAT THREADS=\"$THREADS\" RATE=$RATE MEM_SET=$MEM_SET HITS_DO=${HITS_DO:-0} PHASES=\"$PHASES\""
     } | tee "$OUT/about.txt" >&2
