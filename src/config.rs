@@ -126,7 +126,8 @@ impl Default for IteratorConfig {
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
 pub struct CacheConfig {
-    /// Maximum number of cached entries (answers and RRsets, each).
+    /// Maximum number of cached entries (answers and RRsets, each); large
+    /// entries count once per 512 bytes (`cache::weight`).
     pub size: usize,
     pub min_ttl: u32,
     pub max_ttl: u32,

@@ -381,9 +381,20 @@ pub fn truncate_response(
     }
 }
 
-/// The answer cache: cache key to stored response, bounded by entry count.
+/// Weighs an answer by its wire bytes ([`super::weight`]).
+#[derive(Clone, Copy, Debug)]
+pub struct AnswerWeight;
+
+impl quick_cache::Weighter<CacheKey, Arc<StoredAnswer>> for AnswerWeight {
+    fn weight(&self, key: &CacheKey, value: &Arc<StoredAnswer>) -> u64 {
+        super::weight::units(value.data.len() + key.name.len())
+    }
+}
+
+/// The answer cache: cache key to stored response, bounded by entry count
+/// with large entries counting more ([`super::weight`]).
 pub struct AnswerCache {
-    cache: quick_cache::sync::Cache<CacheKey, Arc<StoredAnswer>>,
+    cache: quick_cache::sync::Cache<CacheKey, Arc<StoredAnswer>, AnswerWeight>,
     min_ttl: u32,
     max_ttl: u32,
     max_negative_ttl: u32,
@@ -400,9 +411,13 @@ impl std::fmt::Debug for AnswerCache {
 impl AnswerCache {
     pub fn new(cfg: &CacheConfig) -> Self {
         Self {
-            // Clamped so an absurd configured size cannot overflow sizing
-            // arithmetic; quick_cache allocates lazily either way.
-            cache: quick_cache::sync::Cache::new(cfg.size.clamp(1, 1 << 32)),
+            // quick_cache allocates lazily: the size is a bound, not an
+            // up-front allocation.
+            cache: quick_cache::sync::Cache::with_weighter(
+                cfg.size.clamp(1, 1 << 32),
+                super::weight::capacity(cfg.size),
+                AnswerWeight,
+            ),
             min_ttl: cfg.min_ttl,
             max_ttl: cfg.max_ttl,
             max_negative_ttl: cfg.max_negative_ttl,
@@ -616,5 +631,38 @@ mod tests {
             .is_none());
         c.clear();
         assert!(c.is_empty());
+    }
+
+    #[test]
+    fn large_answers_count_by_size() {
+        let cfg = CacheConfig {
+            size: 100,
+            ..CacheConfig::default()
+        };
+        let c = AnswerCache::new(&cfg);
+        let mut big = res();
+        big.ede = None;
+        // 300 A records: about 4.8 KB of wire, 10 units of 512 bytes.
+        big.answer = (0..300u16)
+            .map(|i| {
+                let [hi, lo] = i.to_be_bytes();
+                Record::from_rdata(name("a.example."), 60, RData::A(A::new(10, 0, hi, lo)))
+            })
+            .collect();
+        let stored = Arc::new(
+            StoredAnswer::build(&name("a.example."), RecordType::A, 1, &big, false, 0, 60).unwrap(),
+        );
+        for i in 0..100u8 {
+            let qname = [1, b'a' + i % 26, 1, b'0' + i / 26, 0];
+            let key = KeyRef {
+                name: &qname,
+                qtype: 1,
+                qclass: 1,
+                dnssec_ok: false,
+                checking_disabled: false,
+            };
+            c.insert(key.to_owned_key(), stored.clone());
+        }
+        assert!(c.len() <= 11, "{} large answers kept", c.len());
     }
 }

@@ -415,21 +415,57 @@ impl StoredNegative {
     }
 }
 
+/// Weighs RRsets and negative answers by their packed bytes
+/// ([`super::weight`]).
+#[derive(Clone, Copy, Debug)]
+struct Weight;
+
+impl Key {
+    fn heap_bytes(&self) -> usize {
+        match self {
+            Key::Inline { .. } => 0,
+            Key::Heap { name, .. } => name.len(),
+        }
+    }
+}
+
+impl quick_cache::Weighter<Key, StoredRrset> for Weight {
+    fn weight(&self, key: &Key, v: &StoredRrset) -> u64 {
+        // Shared proofs are counted in full for each entry: an upper bound.
+        let proofs = v
+            .extra
+            .as_ref()
+            .and_then(|e| e.proofs.as_ref())
+            .map_or(0, |p| p.wire.len());
+        super::weight::units(v.packed.wire.len() + proofs + key.heap_bytes())
+    }
+}
+
+impl quick_cache::Weighter<Key, StoredNegative> for Weight {
+    fn weight(&self, key: &Key, v: &StoredNegative) -> u64 {
+        let soa = v.soa.as_ref().map_or(0, |p| p.wire.len());
+        super::weight::units(v.packed.wire.len() + soa + key.heap_bytes())
+    }
+}
+
 /// The iterator's RRset and negative cache.
 pub struct RrsetCache {
-    rrsets: Cache<Key, StoredRrset>,
-    negatives: Cache<Key, StoredNegative>,
+    rrsets: Cache<Key, StoredRrset, Weight>,
+    negatives: Cache<Key, StoredNegative, Weight>,
     proofs: Interner,
     soas: Interner,
 }
 
 impl RrsetCache {
-    /// A cache holding at most `capacity` RRsets and `capacity` negatives.
+    /// A cache holding at most `capacity` RRsets and `capacity / 4`
+    /// negatives, large ones counting more ([`super::weight`]).
     pub fn new(capacity: usize) -> Self {
+        use super::weight::capacity as units;
         let capacity = capacity.max(16);
+        let negatives = capacity / 4 + 16;
         Self {
-            rrsets: Cache::new(capacity),
-            negatives: Cache::new(capacity / 4 + 16),
+            rrsets: Cache::with_weighter(capacity, units(capacity), Weight),
+            negatives: Cache::with_weighter(negatives, units(negatives), Weight),
             proofs: Interner::default(),
             soas: Interner::default(),
         }
@@ -675,6 +711,44 @@ mod tests {
         assert!(at.iter().all(|r| r.ttl == 100));
         assert_eq!(got.proofs_at(1_900).len(), 4);
         assert!(got.proofs_at(1_900).iter().all(|r| r.ttl <= 100));
+    }
+
+    fn txt_set(owner: &str, bytes: usize) -> CachedRrset {
+        let strings: Vec<String> = (0..bytes / 250).map(|_| "x".repeat(250)).collect();
+        CachedRrset {
+            records: vec![Record::from_rdata(
+                n(owner),
+                300,
+                RData::TXT(hickory_proto::rr::rdata::TXT::new(strings)),
+            )],
+            rrsigs: Vec::new(),
+            proofs: Vec::new(),
+            zone: n("example."),
+            trust: Trust::Answer,
+            security: Security::Insecure,
+            why: None,
+            expires_at: 2_000,
+        }
+    }
+
+    #[test]
+    fn large_rrsets_count_by_size_so_the_bytes_stay_bounded() {
+        // 100 units of 512 bytes: about 50 KB of data, whatever the count.
+        let c = RrsetCache::new(100);
+        for i in 0..100 {
+            c.insert(txt_set(&format!("t{i}.example."), 8_000), 1_000);
+        }
+        assert!(
+            c.len() <= 100 * 512 / 8_000 + 1,
+            "{} large RRsets kept",
+            c.len()
+        );
+        // Small ones still count one each.
+        let c = RrsetCache::new(100);
+        for i in 0..60 {
+            c.insert(txt_set(&format!("t{i}.example."), 250), 1_000);
+        }
+        assert_eq!(c.len(), 60);
     }
 
     fn wildcard_answer(owner: &str, proof_next: &str) -> CachedRrset {

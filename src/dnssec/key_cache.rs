@@ -9,6 +9,7 @@
 use std::sync::Arc;
 
 use hickory_proto::dnssec::rdata::DNSKEY;
+use hickory_proto::dnssec::PublicKey;
 use hickory_proto::rr::Name;
 use quick_cache::sync::Cache;
 
@@ -36,15 +37,36 @@ pub struct KeyEntry {
     pub expires_at: u64,
 }
 
+/// Weighs an entry by its keys' bytes ([`crate::cache::weight`]): a
+/// hostile zone may publish a DNSKEY RRset of up to 64 KiB.
+#[derive(Clone, Copy, Debug)]
+struct Weight;
+
+impl quick_cache::Weighter<Name, Arc<KeyEntry>> for Weight {
+    fn weight(&self, _zone: &Name, entry: &Arc<KeyEntry>) -> u64 {
+        let bytes = match &entry.trust {
+            ZoneTrust::Secure { keys } => keys
+                .iter()
+                .map(|k| k.public_key().public_bytes().len() + 64)
+                .sum(),
+            ZoneTrust::Insecure { reason } => reason.len(),
+            ZoneTrust::Bogus { .. } => 0,
+        };
+        crate::cache::weight::units(bytes)
+    }
+}
+
 /// Zone name (lowercased) → its trust.
 pub struct KeyCache {
-    zones: Cache<Name, Arc<KeyEntry>>,
+    zones: Cache<Name, Arc<KeyEntry>, Weight>,
 }
 
 impl KeyCache {
+    /// At most `capacity` zones, those with large key sets counting more.
     pub fn new(capacity: usize) -> Self {
+        let capacity = capacity.max(16);
         Self {
-            zones: Cache::new(capacity.max(16)),
+            zones: Cache::with_weighter(capacity, crate::cache::weight::capacity(capacity), Weight),
         }
     }
 
