@@ -759,7 +759,8 @@ async fn bogus_nsec_that_does_not_cover() {
     });
     let r = sw.resolver(config());
     let res = q(&r, "zzz.secure.example.", RecordType::A).await;
-    assert_bogus(&res);
+    // RFC 8914 §4.13: no covering NSEC was provided.
+    assert_bogus_code(&res, &[EdeCode::NsecMissing]);
 }
 
 /// RFC 4035 §5.4 / §3.1.3: an NXDOMAIN without any proof is bogus.
@@ -770,7 +771,8 @@ async fn bogus_nxdomain_without_proof_nsec3() {
         forge_proofs(z, |_, _, _, _| Vec::new())
     });
     let r = sw.resolver(config());
-    assert_bogus(&q(&r, "nope.nsec3.example.", RecordType::A).await);
+    let res = q(&r, "nope.nsec3.example.", RecordType::A).await;
+    assert_bogus_code(&res, &[EdeCode::NsecMissing]);
 }
 
 /// The parent-side NSEC at `secure.example.` (NS, DS; no SOA), served by
@@ -1956,6 +1958,11 @@ async fn nsec3_hash_budget_exhausted_servfail() {
     let r = sw.resolver(c);
     let res = q(&r, "a.b.nope.z.example.", RecordType::A).await;
     assert_eq!(res.rcode, ResponseCode::ServFail, "{res:#?}");
+    // Said as a budget failure, not as a bogus denial (the data was not
+    // judged, and is not cached as Bogus).
+    let ede = res.ede.as_ref().expect("EDE");
+    assert!(ede.text.contains("NSEC3 hash"), "{ede:?}");
+    assert_eq!(res.cache_ttl, 0, "{res:#?}");
     // With the default budget the same proof is fine.
     let r = sw.resolver(config());
     let res = q(&r, "a.b.nope.z.example.", RecordType::A).await;

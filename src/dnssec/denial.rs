@@ -33,6 +33,41 @@ pub enum DenialError {
     Nsec3(#[from] Nsec3Error),
 }
 
+impl DenialError {
+    /// The RFC 8914 code for a failed denial: 12 (NSEC Missing) when the
+    /// records that would prove it are absent (§4.13: "a covering NSEC or
+    /// NSEC3 was not provided"), 6 (DNSSEC Bogus) when the records present
+    /// contradict the answer or cannot be used.
+    pub fn ede_code(&self) -> super::state::EdeCode {
+        use super::state::EdeCode::{DnssecBogus, NsecMissing};
+        match self {
+            DenialError::NoProof
+            | DenialError::Nsec(
+                NsecError::NoCoveringNsec { .. }
+                | NsecError::NoMatchingNsec { .. }
+                | NsecError::WildcardNsecMissing { .. },
+            )
+            | DenialError::Nsec3(
+                Nsec3Error::NoUsableNsec3 { .. }
+                | Nsec3Error::NoClosestEncloser { .. }
+                | Nsec3Error::NextCloserNotCovered { .. }
+                | Nsec3Error::NoMatchingNsec3 { .. }
+                | Nsec3Error::WildcardNsec3Missing { .. },
+            ) => NsecMissing,
+            _ => DnssecBogus,
+        }
+    }
+
+    /// The query's work budget ran out while checking: not a verdict on
+    /// the data.
+    pub fn budget_exhausted(&self) -> Option<&crate::resolver::budget::BudgetExhausted> {
+        match self {
+            DenialError::Nsec3(Nsec3Error::Budget(b)) => Some(b),
+            _ => None,
+        }
+    }
+}
+
 /// The NSEC and NSEC3 records (without RRSIGs) among `sets`.
 fn proof_records(sets: &[ZoneRrset], rtype: RecordType) -> Vec<Record> {
     sets.iter()
@@ -145,4 +180,41 @@ pub(crate) fn prove_wildcard_answer(
     }
     nsec::prove_wildcard_answer(&nsecs, zone, qname, labels)?;
     Ok(DenialOutcome::Secure)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dnssec::state::EdeCode;
+    use crate::resolver::budget::{BudgetExhausted, BudgetKind};
+
+    fn name() -> Box<Name> {
+        Box::new(Name::from_ascii("a.example.").expect("name"))
+    }
+
+    #[test]
+    fn absent_proofs_are_nsec_missing_and_contradicting_ones_bogus() {
+        assert_eq!(DenialError::NoProof.ede_code(), EdeCode::NsecMissing);
+        let missing = DenialError::Nsec3(Nsec3Error::NextCloserNotCovered {
+            next_closer: name(),
+        });
+        assert_eq!(missing.ede_code(), EdeCode::NsecMissing);
+        let exists = DenialError::Nsec(NsecError::NameExists { name: name() });
+        assert_eq!(exists.ede_code(), EdeCode::DnssecBogus);
+        let optout = DenialError::Nsec3(Nsec3Error::OptOutNotSet {
+            next_closer: name(),
+        });
+        assert_eq!(optout.ede_code(), EdeCode::DnssecBogus);
+        assert!(exists.budget_exhausted().is_none());
+    }
+
+    #[test]
+    fn running_out_of_budget_is_told_apart() {
+        let spent = BudgetExhausted {
+            kind: BudgetKind::Nsec3Hashes,
+            limit: 1,
+        };
+        let e = DenialError::Nsec3(Nsec3Error::Budget(spent));
+        assert_eq!(e.budget_exhausted(), Some(&spent));
+    }
 }

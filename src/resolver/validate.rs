@@ -147,8 +147,13 @@ impl Inner {
                                 mark(authority, Security::Insecure, Some(why))
                             }
                             Err(e) => {
+                                // Out of budget is a resolution failure (SERVFAIL,
+                                // logged), not Bogus data to cache.
+                                if let Some(b) = e.budget_exhausted() {
+                                    return Err((*b).into());
+                                }
                                 let why = ExtendedError::new(
-                                    EdeCode::NsecMissing,
+                                    e.ede_code(),
                                     format!("{zone}: no valid denial of {name} {qtype}: {e}"),
                                 );
                                 mark(authority, Security::Bogus, Some(why));
