@@ -27,10 +27,49 @@ use crate::resolver::budget::Budget;
 /// Names hashed for one NSEC3 lookup at most (the hash-cost cap).
 const MAX_NSEC3_NAMES: usize = 12;
 
-/// NSEC ranges kept per zone.
+/// NSEC ranges (or NSEC3 records) kept per zone.
 const MAX_PER_ZONE: usize = 4_096;
 /// Zones kept.
 const MAX_ZONES: usize = 1_024;
+/// Ranges kept over all zones (each NSEC or NSEC3 set, with its RRSIGs as
+/// hickory records, is about 1 KiB): without it, 1,024 hostile zones of
+/// 4,096 ranges each would be 4 GiB.
+const MAX_TOTAL: usize = 32_768;
+
+/// How many ranges a zone's entry holds.
+trait RangeCount {
+    fn count(&self) -> usize;
+}
+
+impl RangeCount for ZoneRanges {
+    fn count(&self) -> usize {
+        self.ranges.len()
+    }
+}
+
+impl RangeCount for Nsec3Ranges {
+    fn count(&self) -> usize {
+        self.by_hash.len()
+    }
+}
+
+/// Makes room in a full zone for `key`: drops the range after it in
+/// canonical (or hash) order, wrapping around. O(log n), and as inserted
+/// names are spread over the zone so are the evictions; which range goes
+/// does not matter for correctness, the cache being an optimisation.
+fn make_room<K: Ord + Clone, V>(map: &mut BTreeMap<K, V>, key: &K) {
+    if map.len() < MAX_PER_ZONE || map.contains_key(key) {
+        return;
+    }
+    let victim = map
+        .range(key.clone()..)
+        .next()
+        .or_else(|| map.iter().next())
+        .map(|(k, _)| k.clone());
+    if let Some(k) = victim {
+        map.remove(&k);
+    }
+}
 
 /// Canonical-order key of a name (RFC 4034 §6.1): labels from the right,
 /// lowercased; `Vec` ordering then is canonical ordering.
@@ -122,10 +161,19 @@ fn deepest_zone<'a, T>(
         .find_map(|z| zones.get(&z.to_lowercase()).map(|zr| (z, zr)))
 }
 
-/// The entry of `zone`, making room when too many zones are kept (the
-/// cache is an optimisation: dropping it all is safe).
-fn bounded_entry<'a, T: Default>(zones: &'a mut HashMap<Name, T>, zone: &Name) -> &'a mut T {
-    if zones.len() >= MAX_ZONES && !zones.contains_key(zone) {
+/// The entry of `zone`, making room when too many zones or ranges are
+/// kept, for `incoming` more ranges (the cache is an optimisation: dropping
+/// it all is safe). Summing the counts is O(zones) ≤ [`MAX_ZONES`], once
+/// per validated negative answer, not per client query.
+fn bounded_entry<'a, T: Default + RangeCount>(
+    zones: &'a mut HashMap<Name, T>,
+    zone: &Name,
+    incoming: usize,
+) -> &'a mut T {
+    let total: usize = zones.values().map(RangeCount::count).sum();
+    if (zones.len() >= MAX_ZONES && !zones.contains_key(zone))
+        || total.saturating_add(incoming) > MAX_TOTAL
+    {
         zones.clear();
     }
     zones.entry(zone.to_lowercase()).or_default()
@@ -146,7 +194,7 @@ impl NsecCache {
         expires_at: u64,
     ) {
         let mut zones = self.zones.lock().unwrap_or_else(|p| p.into_inner());
-        let entry = bounded_entry(&mut zones, zone);
+        let entry = bounded_entry(&mut zones, zone, nsec_sets.len());
         if let Some(soa) = soa {
             entry.soa = Some(soa_entry(soa, expires_at));
         }
@@ -155,19 +203,10 @@ impl NsecCache {
             else {
                 continue;
             };
-            if entry.ranges.len() >= MAX_PER_ZONE {
-                // Drop the range expiring first: cheap and keeps fresh data.
-                if let Some(k) = entry
-                    .ranges
-                    .iter()
-                    .min_by_key(|(_, r)| r.expires_at)
-                    .map(|(k, _)| k.clone())
-                {
-                    entry.ranges.remove(&k);
-                }
-            }
+            let key = canonical_key(owner);
+            make_room(&mut entry.ranges, &key);
             entry.ranges.insert(
-                canonical_key(owner),
+                key,
                 Range {
                     owner: owner.clone(),
                     next: nsec.next_domain_name().clone(),
@@ -275,7 +314,7 @@ impl NsecCache {
         expires_at: u64,
     ) {
         let mut zones = self.nsec3.lock().unwrap_or_else(|p| p.into_inner());
-        let entry = bounded_entry(&mut zones, zone);
+        let entry = bounded_entry(&mut zones, zone, sets.len());
         if let Some(soa) = soa {
             entry.soa = Some(soa_entry(soa, expires_at));
         }
@@ -294,16 +333,7 @@ impl NsecCache {
                 entry.salt = rd.salt().to_vec();
                 entry.iterations = rd.iterations();
             }
-            if entry.by_hash.len() >= MAX_PER_ZONE {
-                if let Some(k) = entry
-                    .by_hash
-                    .iter()
-                    .min_by_key(|(_, (_, e))| *e)
-                    .map(|(k, _)| k.clone())
-                {
-                    entry.by_hash.remove(&k);
-                }
-            }
+            make_room(&mut entry.by_hash, &hash);
             entry.by_hash.insert(hash, (set.clone(), expires_at));
         }
     }
@@ -536,5 +566,45 @@ mod tests {
         assert!(cache()
             .synthesize(&n("b.example.net."), RecordType::A, 1_000)
             .is_none());
+    }
+
+    fn counts(c: &NsecCache) -> (usize, usize) {
+        let zones = c.zones.lock().unwrap();
+        (zones.len(), zones.values().map(RangeCount::count).sum())
+    }
+
+    #[test]
+    fn a_full_zone_stays_at_its_bound_and_keeps_the_new_range() {
+        let c = NsecCache::new();
+        let zone = n("example.");
+        let sets: Vec<Vec<Record>> = (0..MAX_PER_ZONE + 10)
+            .map(|i| {
+                nsec(
+                    &format!("r{i:05}.example."),
+                    &format!("r{i:05}a.example."),
+                    &[],
+                )
+            })
+            .collect();
+        c.insert(&zone, &sets, Some(&soa()), 1_300);
+        let (_, total) = counts(&c);
+        assert_eq!(total, MAX_PER_ZONE);
+        let last = format!("r{:05}.example.", MAX_PER_ZONE + 9);
+        let zones = c.zones.lock().unwrap();
+        assert!(zones[&zone].ranges.contains_key(&canonical_key(&n(&last))));
+    }
+
+    #[test]
+    fn ranges_over_all_zones_stay_bounded() {
+        let c = NsecCache::new();
+        for z in 0..(MAX_TOTAL / 1_000 + 3) {
+            let zone = format!("z{z}.test.");
+            let sets: Vec<Vec<Record>> = (0..1_000)
+                .map(|i| nsec(&format!("r{i}.{zone}"), &format!("r{i}a.{zone}"), &[]))
+                .collect();
+            c.insert(&n(&zone), &sets, None, 1_300);
+            let (_, total) = counts(&c);
+            assert!(total <= MAX_TOTAL, "{total} ranges");
+        }
     }
 }
