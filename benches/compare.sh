@@ -604,7 +604,13 @@ report() {
         row=$(printf '%-48s %12s' "$m" "$a")
         for p in "${PEERS[@]:1}"; do
             v=$(median "$m" "$p")
-            row+=$(printf ' %12s %9s' "$v" "$(ratio "$a" "$v")")
+            # A ratio of error counts says nothing (0 lost vs 1,535 is not
+            # "0.00 times as good"): print the counts only.
+            if [[ $m == *errors* ]]; then
+                row+=$(printf ' %12s %9s' "$v" "-")
+            else
+                row+=$(printf ' %12s %9s' "$v" "$(ratio "$a" "$v")")
+            fi
         done
         printf '%s\n' "$row"
     done
