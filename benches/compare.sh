@@ -62,6 +62,8 @@
 #                    installed, Debian's pdns-recursor: `threads` = the row's
 #                    thread count, 200,000 packet- and record-cache entries,
 #                    dnssec=validate, same trust anchor and root hints)
+#   MEM_DO=1         fill the memory phase with DO=1 queries (answers then carry
+#                    their RRSIGs, as a DANE-validating mail host's do)
 #   HITS_DO=1        send the hit-set queries with EDNS DO=1 (dnsperf -D), as a
 #                    DANE-validating stub would: answers then carry RRSIGs
 #   PHASES           which phases to run, default "cold hits mem" (all); e.g.
@@ -101,6 +103,8 @@ PEERS=(anchord unbound)
 [[ $WITH_PDNS == 1 ]] && PEERS+=(pdns)
 DO_FLAG=()
 [[ ${HITS_DO:-0} == 1 ]] && DO_FLAG=(-D)
+MEM_DO_FLAG=()
+[[ ${MEM_DO:-0} == 1 ]] && MEM_DO_FLAG=(-D)
 PHASES=${PHASES:-"cold hits mem"}
 [[ ${SKIP_MEM:-0} == 1 ]] && PHASES=${PHASES//mem/}
 
@@ -511,7 +515,7 @@ bench_hits() {
 bench_mem() {
     local rep=$1 who=$2 ip=$3 f="$OUT/mem-$who-$rep.out" r0
     r0=$(rss_mib)
-    in_ns dnsperf -s "$ip" -d "$OUT/mem.txt" -n 1 -c 8 -q 100 -t 5 -l 180 >"$f" 2>&1 || true
+    in_ns dnsperf -s "$ip" -d "$OUT/mem.txt" "${MEM_DO_FLAG[@]}" -n 1 -c 8 -q 100 -t 5 -l 180 >"$f" 2>&1 || true
     record "$rep" "$who" "mem: VmRSS at start (MiB)" "$r0"
     record "$rep" "$who" "mem: VmRSS after 100k answers (MiB)" "$(rss_mib)"
     record "$rep" "$who" "mem: answers cached (NOERROR)" "$(awk '/Response codes:/ { print $4; exit }' "$f")"
@@ -652,7 +656,7 @@ main() {
         if [[ $WITH_PDNS == 1 ]]; then
             echo "pdns_recursor: $( (pdns_recursor --version 2>&1 || true) | awk '/PowerDNS Recursor/ { for (i = 1; i < NF; i++) if ($i == "Recursor") { print $(i + 1); exit } }')"
         fi
-        echo "settings: DUR=$DUR LATDUR=$LATDUR REPEAT=$REPEAT THREADS=\"$THREADS\" RATE=$RATE MEM_SET=$MEM_SET HITS_DO=${HITS_DO:-0} PHASES=\"$PHASES\""
+        echo "settings: DUR=$DUR LATDUR=$LATDUR REPEAT=$REPEAT THREADS=\"$THREADS\" RATE=$RATE MEM_SET=$MEM_SET HITS_DO=${HITS_DO:-0} MEM_DO=${MEM_DO:-0} PHASES=\"$PHASES\""
     } | tee "$OUT/about.txt" >&2
     local rep thr first who
     for ((rep = 1; rep <= REPEAT; rep++)); do
