@@ -66,6 +66,18 @@ pub struct StoredAnswer {
     /// RCODE (4 bits).
     pub rcode: u8,
     pub security: Security,
+    /// The DO and CD bits of the key this answer is stored under (bits 0
+    /// and 1): with the question in `data`, what [`AnswerCache::get`]
+    /// checks a fingerprint hit against.
+    key_flags: u8,
+}
+
+fn key_flags(dnssec_ok: bool, checking_disabled: bool) -> u8 {
+    u8::from(dnssec_ok) | (u8::from(checking_disabled) << 1)
+}
+
+fn get_u16(b: &[u8], at: usize) -> Option<u16> {
+    b.get(at..at + 2).map(|s| u16::from_be_bytes([s[0], s[1]]))
 }
 
 /// Unix seconds as stored: saturated into u32.
@@ -270,7 +282,26 @@ impl StoredAnswer {
             qname_len,
             rcode,
             security: res.security,
+            key_flags: 0,
         })
+    }
+
+    /// Marks the answer as stored under `key` (its DO and CD bits; the
+    /// qname, qtype and qclass are in the question).
+    pub fn for_key(mut self, key: &CacheKey) -> Self {
+        self.key_flags = key_flags(key.dnssec_ok, key.checking_disabled);
+        self
+    }
+
+    /// Is this the answer for `key`? The lowercased question is compared
+    /// byte for byte (it was built from the same lowercased name).
+    fn answers(&self, key: &KeyRef<'_>) -> bool {
+        let q = usize::from(self.qname_len);
+        let wire = self.wire();
+        self.key_flags == key_flags(key.dnssec_ok, key.checking_disabled)
+            && wire.get(HEADER_LEN..HEADER_LEN + q) == Some(key.name)
+            && get_u16(wire, HEADER_LEN + q) == Some(key.qtype)
+            && get_u16(wire, HEADER_LEN + q + 2) == Some(key.qclass)
     }
 
     /// Is this entry past its lifetime at `now`?
@@ -385,16 +416,56 @@ pub fn truncate_response(
 #[derive(Clone, Copy, Debug)]
 pub struct AnswerWeight;
 
-impl quick_cache::Weighter<CacheKey, Arc<StoredAnswer>> for AnswerWeight {
-    fn weight(&self, key: &CacheKey, value: &Arc<StoredAnswer>) -> u64 {
-        super::weight::units(value.data.len() + key.name.len())
+impl quick_cache::Weighter<u64, Arc<StoredAnswer>> for AnswerWeight {
+    fn weight(&self, _key: &u64, value: &Arc<StoredAnswer>) -> u64 {
+        super::weight::units(value.data.len())
+    }
+}
+
+/// Hashes a fingerprint to itself: it already is a uniform keyed hash.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Fingerprinted;
+
+/// See [`Fingerprinted`].
+#[derive(Default)]
+pub struct FingerprintHasher(u64);
+
+impl std::hash::Hasher for FingerprintHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        // Only u64 keys are hashed here; fold anything else in anyway.
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+    fn write_u64(&mut self, v: u64) {
+        self.0 = v;
+    }
+}
+
+impl std::hash::BuildHasher for Fingerprinted {
+    type Hasher = FingerprintHasher;
+    fn build_hasher(&self) -> FingerprintHasher {
+        FingerprintHasher::default()
     }
 }
 
 /// The answer cache: cache key to stored response, bounded by entry count
 /// with large entries counting more ([`super::weight`]).
+///
+/// Entries are keyed by a 64-bit fingerprint of the [`CacheKey`] (a hash
+/// keyed at random per process, so that clients cannot aim collisions),
+/// not by the key itself: the key is already in the stored answer (its
+/// question, and [`StoredAnswer::for_key`]'s flags), and a 56-byte key in
+/// every slot was a fifth of the memory of a cached answer. A hit is
+/// checked against the stored question, so a fingerprint collision is a
+/// miss (and one of the two answers replaces the other), never a wrong
+/// answer.
 pub struct AnswerCache {
-    cache: quick_cache::sync::Cache<CacheKey, Arc<StoredAnswer>, AnswerWeight>,
+    cache: quick_cache::sync::Cache<u64, Arc<StoredAnswer>, AnswerWeight, Fingerprinted>,
+    keys: quick_cache::DefaultHashBuilder,
     min_ttl: u32,
     max_ttl: u32,
     max_negative_ttl: u32,
@@ -413,11 +484,14 @@ impl AnswerCache {
         Self {
             // quick_cache allocates lazily: the size is a bound, not an
             // up-front allocation.
-            cache: quick_cache::sync::Cache::with_weighter(
+            cache: quick_cache::sync::Cache::with(
                 cfg.size.clamp(1, 1 << 32),
                 super::weight::capacity(cfg.size),
                 AnswerWeight,
+                Fingerprinted,
+                Default::default(),
             ),
+            keys: quick_cache::DefaultHashBuilder::default(),
             min_ttl: cfg.min_ttl,
             max_ttl: cfg.max_ttl,
             max_negative_ttl: cfg.max_negative_ttl,
@@ -426,15 +500,20 @@ impl AnswerCache {
 
     /// A live entry for `key` at `now`; expired entries are misses.
     pub fn get(&self, key: &KeyRef<'_>, now: u64) -> Option<Arc<StoredAnswer>> {
-        let v = self.cache.get(key)?;
-        if v.is_expired(now) {
+        let v = self.cache.get(&self.fingerprint(key))?;
+        if v.is_expired(now) || !v.answers(key) {
             return None;
         }
         Some(v)
     }
 
-    pub fn insert(&self, key: CacheKey, value: Arc<StoredAnswer>) {
-        self.cache.insert(key, value);
+    /// Stores `value` (built [`StoredAnswer::for_key`] `key`).
+    pub fn insert(&self, key: &CacheKey, value: Arc<StoredAnswer>) {
+        self.cache.insert(self.fingerprint(&key.as_ref()), value);
+    }
+
+    fn fingerprint(&self, key: &KeyRef<'_>) -> u64 {
+        self.keys.hash_one(key)
     }
 
     /// Empties the cache (SIGHUP).
@@ -617,7 +696,7 @@ mod tests {
             dnssec_ok: false,
             checking_disabled: false,
         };
-        c.insert(key.to_owned_key(), s);
+        c.insert(&key.to_owned_key(), s);
         assert!(c.get(&key, 9).is_some());
         assert!(c.get(&key, 10).is_none());
         assert!(c
@@ -661,8 +740,69 @@ mod tests {
                 dnssec_ok: false,
                 checking_disabled: false,
             };
-            c.insert(key.to_owned_key(), stored.clone());
+            c.insert(&key.to_owned_key(), stored.clone());
         }
         assert!(c.len() <= 11, "{} large answers kept", c.len());
+    }
+
+    #[test]
+    fn a_hit_is_checked_against_the_stored_question_and_flags() {
+        use hickory_proto::serialize::binary::{BinDecodable, BinDecoder};
+        let c = AnswerCache::new(&CacheConfig::default());
+        // Odd but valid lowercased names must still hit: the stored question
+        // is emitted from the name decoded from the key's own bytes.
+        let names: [&[u8]; 4] = [
+            b"\x01a\x07example\x00",
+            b"\x03a.b\x07example\x00",
+            b"\x02\xc3\xa9\x07example\x00",
+            b"\x00",
+        ];
+        for wire in names {
+            let name = Name::read(&mut BinDecoder::new(wire)).unwrap();
+            for (dnssec_ok, checking_disabled) in [(false, false), (true, false), (true, true)] {
+                let key = KeyRef {
+                    name: wire,
+                    qtype: 1,
+                    qclass: 1,
+                    dnssec_ok,
+                    checking_disabled,
+                };
+                let owned = key.to_owned_key();
+                let s = StoredAnswer::build(&name, RecordType::A, 1, &res(), dnssec_ok, 0, 10)
+                    .unwrap()
+                    .for_key(&owned);
+                assert!(s.answers(&key), "{wire:?}");
+                c.insert(&owned, Arc::new(s));
+                assert!(
+                    c.get(&key, 1).is_some(),
+                    "{wire:?} {dnssec_ok} {checking_disabled}"
+                );
+            }
+        }
+        // What the fingerprint would confuse, the check tells apart.
+        let s = StoredAnswer::build(&name("a.example."), RecordType::A, 1, &res(), true, 0, 10)
+            .unwrap();
+        let key = KeyRef {
+            name: b"\x01a\x07example\x00",
+            qtype: 1,
+            qclass: 1,
+            dnssec_ok: false,
+            checking_disabled: false,
+        };
+        assert!(s.answers(&key));
+        assert!(!s.answers(&KeyRef { qtype: 28, ..key }));
+        assert!(!s.answers(&KeyRef { qclass: 3, ..key }));
+        assert!(!s.answers(&KeyRef {
+            dnssec_ok: true,
+            ..key
+        }));
+        assert!(!s.answers(&KeyRef {
+            checking_disabled: true,
+            ..key
+        }));
+        assert!(!s.answers(&KeyRef {
+            name: b"\x01b\x07example\x00",
+            ..key
+        }));
     }
 }

@@ -378,9 +378,9 @@ impl Handler {
                 }
             }
         };
-        let stored = Arc::new(stored);
+        let stored = Arc::new(stored.for_key(&q.key));
         if ttl > 0 && stored.expires_at() > now {
-            self.cache.insert(q.key.clone(), stored.clone());
+            self.cache.insert(&q.key, stored.clone());
         }
         Some(stored)
     }
